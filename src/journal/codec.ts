@@ -1,0 +1,52 @@
+/**
+ * One journal line: `{"crc":"xxxxxxxx",...fields}\n`. The CRC-32 covers the line's own content without the crc
+ * field (`{` + the rest) and is chained: it starts from the previous line's CRC. So a torn tail is told apart
+ * from damage in the middle, and a deleted, duplicated or swapped line breaks the chain at the next line.
+ */
+import { crc32 } from "./crc32.js";
+
+const PREFIX = '{"crc":"';
+/** Length of `{"crc":"xxxxxxxx",`. */
+const PREFIX_LENGTH = PREFIX.length + 8 + 2;
+const HEX = "0123456789abcdef";
+
+function hex8(n: number): string {
+  let s = "";
+  for (let shift = 28; shift >= 0; shift -= 4) s += HEX[(n >>> shift) & 15];
+  return s;
+}
+
+/** A framed line (with its newline) and the CRC the next line chains from. */
+export interface FramedLine {
+  line: string;
+  crc: number;
+}
+
+/** Frames a record body (a `JSON.stringify`-ed object with at least one field) as a checksummed line. */
+export function frameLine(body: string, previousCrc: number): FramedLine {
+  const crc = crc32(body, previousCrc);
+  return { line: `${PREFIX}${hex8(crc)}",${body.slice(1)}\n`, crc };
+}
+
+/** The parsed object and its CRC, or why the line could not be read. */
+export type UnframeResult = { ok: true; value: Record<string, unknown>; crc: number } | { ok: false; reason: string };
+
+/** Verifies one line (without its newline) against the chain and parses it. */
+export function unframeLine(line: string, previousCrc: number): UnframeResult {
+  if (!line.startsWith(PREFIX) || line.length <= PREFIX_LENGTH || line.charCodeAt(PREFIX_LENGTH - 2) !== 34 || line.charCodeAt(PREFIX_LENGTH - 1) !== 44) {
+    return { ok: false, reason: "the line does not start with a checksum" };
+  }
+  const hex = line.slice(PREFIX.length, PREFIX.length + 8);
+  const expected = /^[0-9a-f]{8}$/.test(hex) ? Number.parseInt(hex, 16) : Number.NaN;
+  const body = "{" + line.slice(PREFIX_LENGTH);
+  const crc = crc32(body, previousCrc);
+  if (crc !== expected) return { ok: false, reason: "checksum mismatch (the line was changed, or a line before it was deleted, duplicated or moved)" };
+  let value: unknown;
+  try {
+    value = JSON.parse(body);
+  } catch {
+    return { ok: false, reason: "not valid JSON" };
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return { ok: false, reason: "not a JSON object" };
+  return { ok: true, value: value as Record<string, unknown>, crc };
+}

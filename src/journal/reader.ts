@@ -1,0 +1,145 @@
+/**
+ * Recovery: reads a journal, verifies every line's chained checksum and the record rules, discards and reports
+ * a torn last line, and refuses anything else with JournalCorruptError naming file and line.
+ */
+import * as fs from "node:fs";
+import { JournalCorruptError, PersistenceError, messageOf } from "../errors.js";
+import { unframeLine } from "./codec.js";
+import { JOURNAL_VERSION, isRecordType, type JournalRecord, type RunHeader } from "./records.js";
+import { openError } from "./writer.js";
+
+/** A journal as read from disk. */
+export interface ReadJournal {
+  file: string;
+  header: RunHeader;
+  records: JournalRecord[];
+  /** End of the last good line: where the next append goes. */
+  validBytes: number;
+  /** Chain value of the last good line. */
+  lastCrc: number;
+  /** Set when an incomplete last line was found (and will be cut off on the next append). */
+  tornTail?: { line: number; bytes: number };
+}
+
+/** Reads the whole file without following a symlink. */
+export function readFileNoFollow(file: string): Buffer {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
+  } catch (error) {
+    throw openError(file, error);
+  }
+  try {
+    return fs.readFileSync(fd);
+  } catch (error) {
+    throw new PersistenceError(`cannot read ${file}: ${messageOf(error)}`, { cause: error });
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** Reads and verifies a journal file. */
+export function readJournal(file: string): ReadJournal {
+  return parseJournal(file, readFileNoFollow(file));
+}
+
+/** Verifies and parses journal bytes (exported for tools that read journals from elsewhere). */
+export function parseJournal(file: string, bytes: Buffer): ReadJournal {
+  const text = bytes.toString("utf8");
+  const records: JournalRecord[] = [];
+  let header: RunHeader | undefined;
+  let crc = 0;
+  let start = 0;
+  let lineNo = 0;
+  let validChars = 0;
+  let tornTail: ReadJournal["tornTail"];
+  const checker = new RecordRules(file);
+  while (start < text.length) {
+    lineNo++;
+    const end = text.indexOf("\n", start);
+    if (end === -1) {
+      tornTail = { line: lineNo, bytes: Buffer.byteLength(text.slice(start)) };
+      break;
+    }
+    const result = unframeLine(text.slice(start, end), crc);
+    if (!result.ok) throw new JournalCorruptError(file, lineNo, result.reason);
+    crc = result.crc;
+    if (header === undefined) header = checkHeader(file, result.value);
+    else records.push(checker.check(result.value, lineNo));
+    start = end + 1;
+    validChars = start;
+  }
+  if (header === undefined) {
+    if (tornTail) throw new JournalCorruptError(file, 1, "the header line is incomplete (the run was interrupted while it was being created)");
+    throw new JournalCorruptError(file, 1, "the file is empty");
+  }
+  const validBytes = validChars === text.length ? bytes.length : Buffer.byteLength(text.slice(0, validChars));
+  const out: ReadJournal = { file, header, records, validBytes, lastCrc: crc };
+  if (tornTail) out.tornTail = tornTail;
+  return out;
+}
+
+function checkHeader(file: string, value: Record<string, unknown>): RunHeader {
+  if (value.type !== "run") throw new JournalCorruptError(file, 1, "the first line is not a run header");
+  if (value.v !== JOURNAL_VERSION) {
+    const reason = typeof value.v === "number" && value.v > JOURNAL_VERSION
+      ? `journal format version ${value.v} is newer than this steplog reads (${JOURNAL_VERSION}); upgrade steplog`
+      : `unknown journal format version ${JSON.stringify(value.v)} (this steplog reads ${JOURNAL_VERSION})`;
+    throw new JournalCorruptError(file, 1, reason);
+  }
+  if (typeof value.runId !== "string" || typeof value.workflow !== "string" || typeof value.key !== "string") {
+    throw new JournalCorruptError(file, 1, "the header lacks runId, workflow or key");
+  }
+  return value as unknown as RunHeader;
+}
+
+/**
+ * Rules every record must keep beyond its checksum: a known type, epochs that never go back (fencing), a result
+ * only after its `started` in the same epoch, one result per step, nothing after a final `end`.
+ */
+class RecordRules {
+  private epoch = 0;
+  private lastStartedSeq = 0;
+  private startedInEpoch = new Set<string>();
+  private results = new Set<string>();
+  private finished = false;
+
+  constructor(private readonly file: string) {}
+
+  check(value: Record<string, unknown>, line: number): JournalRecord {
+    const fail = (reason: string): never => {
+      throw new JournalCorruptError(this.file, line, reason);
+    };
+    if (!isRecordType(value.type)) fail(`unknown record type ${JSON.stringify(value.type)}`);
+    const epoch = value.epoch;
+    if (typeof epoch !== "number") return fail("the record has no epoch");
+    if (epoch < this.epoch) fail(`a record of lock epoch ${epoch} follows one of epoch ${this.epoch} (a writer that had lost its lock)`);
+    if (epoch > this.epoch) {
+      this.epoch = epoch;
+      this.lastStartedSeq = 0;
+      this.startedInEpoch.clear();
+    }
+    if (this.finished) fail("a record follows the run's final end record");
+    const record = value as unknown as JournalRecord;
+    switch (record.type) {
+      case "started":
+        if (record.seq <= this.lastStartedSeq) fail(`step call #${record.seq} is out of order`);
+        this.lastStartedSeq = record.seq;
+        this.startedInEpoch.add(record.key);
+        break;
+      case "step":
+        if ((record.kind === "step" || record.kind === "child") && !this.startedInEpoch.has(record.key)) fail(`result of step '${record.key}' without its started record`);
+        if (this.results.has(record.key)) fail(`a second result for step '${record.key}'`);
+        this.results.add(record.key);
+        break;
+      case "attempt":
+      case "step-failed":
+        if (!this.startedInEpoch.has(record.key)) fail(`${record.type} of step '${record.key}' without its started record`);
+        break;
+      case "end":
+        if (record.status !== "failed") this.finished = true;
+        break;
+    }
+    return record;
+  }
+}

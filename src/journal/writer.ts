@@ -1,0 +1,260 @@
+/**
+ * The append-only journal writer. Every append is one complete write(2) of a whole line (looping on short
+ * writes). Durable appends wait for a shared fdatasync: all lines written before a flush are covered by it,
+ * so concurrent steps (Promise.all, many runs in one process) share fsyncs (group commit).
+ *
+ * Hazard: after any write or fsync error the file is truncated back to the last good (for fsync: last synced)
+ * offset, the writer refuses every later append, and the error is a PersistenceError (exit 60).
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { PersistenceError, messageOf } from "../errors.js";
+import { frameLine } from "./codec.js";
+
+/** How durable an appended record is when `ctx.step` resolves. */
+export type Durability = "fsync" | "process";
+
+const { O_WRONLY, O_APPEND, O_CREAT, O_EXCL, O_NOFOLLOW, O_RDONLY, O_DIRECTORY } = fs.constants;
+
+interface Waiter {
+  resolve: () => void;
+  reject: (error: Error) => void;
+}
+
+/** Files with lines written but not yet fsynced, flushed together once per turn of the event loop. */
+const dirty = new Set<JournalWriter>();
+let flushScheduled = false;
+
+function scheduleFlush(writer: JournalWriter): void {
+  dirty.add(writer);
+  if (flushScheduled) return;
+  flushScheduled = true;
+  setImmediate(flushAll);
+}
+
+function flushAll(): void {
+  flushScheduled = false;
+  const writers = [...dirty];
+  dirty.clear();
+  if (writers.length === 1) {
+    writers[0]!.syncNow();
+    return;
+  }
+  // Several files: let the thread pool overlap their fdatasyncs instead of paying each one in turn.
+  for (const writer of writers) writer.syncInBackground();
+}
+
+/** Opens a path for appending, refusing symlinks, with mode 0600 for new files. */
+function openAppend(file: string, create: boolean): number {
+  const flags = O_WRONLY | O_APPEND | O_NOFOLLOW | (create ? O_CREAT | O_EXCL : 0);
+  try {
+    return fs.openSync(file, flags, 0o600);
+  } catch (error) {
+    throw openError(file, error);
+  }
+}
+
+/** The PersistenceError for a failed open, naming a symlink when that is the reason. */
+export function openError(file: string, error: unknown): PersistenceError {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === "ELOOP") return new PersistenceError(`${file} is a symbolic link; steplog refuses to follow links in its state directory`, { cause: error });
+  return new PersistenceError(`cannot open ${file}: ${messageOf(error)}`, { cause: error });
+}
+
+/** fsyncs a directory so that a file created in it survives power loss. */
+export function fsyncDirectory(dir: string): void {
+  const fd = fs.openSync(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
+  try {
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** Options of a {@link JournalWriter}. */
+export interface JournalWriterOptions {
+  durability: Durability;
+}
+
+/**
+ * Appends framed lines to one journal file.
+ *
+ * Internal; the public surface is `ctx.step` and the stores.
+ */
+export class JournalWriter {
+  private goodBytes: number;
+  private syncedBytes: number;
+  private crc: number;
+  private failure: PersistenceError | undefined;
+  private waiters: Waiter[] = [];
+  private closed = false;
+
+  private constructor(
+    readonly file: string,
+    private readonly fd: number,
+    size: number,
+    lastCrc: number,
+    private readonly options: JournalWriterOptions,
+  ) {
+    this.goodBytes = size;
+    this.syncedBytes = size;
+    this.crc = lastCrc;
+  }
+
+  /** Creates a new journal holding only `headerBody`; fsyncs it and its directory unless durability is "process". */
+  static create(file: string, headerBody: string, options: JournalWriterOptions): JournalWriter {
+    const fd = openAppend(file, true);
+    const writer = new JournalWriter(file, fd, 0, 0, options);
+    writer.append(headerBody);
+    if (options.durability === "fsync") {
+      writer.syncNow();
+      writer.throwIfFailed();
+      fsyncDirectory(path.dirname(file));
+    }
+    return writer;
+  }
+
+  /**
+   * Opens an existing journal for appending after recovery: `validBytes` is the end of the last good line (a torn
+   * tail beyond it is cut off) and `lastCrc` the chain value of that line.
+   */
+  static reopen(file: string, validBytes: number, lastCrc: number, options: JournalWriterOptions): JournalWriter {
+    const fd = openAppend(file, false);
+    try {
+      if (fs.fstatSync(fd).size !== validBytes) {
+        fs.ftruncateSync(fd, validBytes);
+        fs.fsyncSync(fd);
+      }
+    } catch (error) {
+      fs.closeSync(fd);
+      throw new PersistenceError(`cannot cut the torn tail of ${file}: ${messageOf(error)}`, { cause: error });
+    }
+    return new JournalWriter(file, fd, validBytes, lastCrc, options);
+  }
+
+  /** Bytes of good data in the file. */
+  get size(): number {
+    return this.goodBytes;
+  }
+
+  /** Writes one record body now (write(2), not fsynced). Throws PersistenceError on failure. */
+  append(body: string): void {
+    this.throwIfFailed();
+    const { line, crc } = frameLine(body, this.crc);
+    const bytes = Buffer.byteLength(line);
+    let written: number;
+    try {
+      written = fs.writeSync(this.fd, line);
+      if (written < bytes) this.writeRest(Buffer.from(line).subarray(written));
+    } catch (error) {
+      this.fail(`cannot append to ${this.file}: ${messageOf(error)}`, error, this.goodBytes);
+      throw this.failure;
+    }
+    this.goodBytes += bytes;
+    this.crc = crc;
+  }
+
+  /**
+   * Writes one record body and returns when it is as durable as the writer's durability asks: at once for
+   * "process" (returns undefined, no promise), after the next shared fdatasync for "fsync".
+   */
+  appendDurable(body: string): Promise<void> | undefined {
+    this.append(body);
+    if (this.options.durability === "process") return undefined;
+    return this.whenSynced();
+  }
+
+  /** A promise for the next fdatasync that covers everything written so far. */
+  whenSynced(): Promise<void> {
+    this.throwIfFailed();
+    if (this.syncedBytes === this.goodBytes) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      this.waiters.push({ resolve, reject });
+      scheduleFlush(this);
+    });
+  }
+
+  private writeRest(rest: Buffer): void {
+    let offset = 0;
+    while (offset < rest.length) {
+      const n = fs.writeSync(this.fd, rest, offset, rest.length - offset);
+      if (n === 0) throw Object.assign(new Error("no space left on device (write made no progress)"), { code: "ENOSPC" });
+      offset += n;
+    }
+  }
+
+  /** fdatasyncs now, on this thread. */
+  syncNow(): void {
+    if (this.failure || this.closed) return this.settle();
+    const target = this.goodBytes;
+    try {
+      fs.fdatasyncSync(this.fd);
+    } catch (error) {
+      this.fail(`fsync of ${this.file} failed: ${messageOf(error)}`, error, this.syncedBytes);
+      return this.settle();
+    }
+    this.syncedBytes = target;
+    this.settle();
+  }
+
+  /** fdatasyncs on the libuv thread pool, so that several files sync at once. */
+  syncInBackground(): void {
+    if (this.failure || this.closed) return this.settle();
+    const target = this.goodBytes;
+    const waiters = this.waiters;
+    this.waiters = [];
+    fs.fdatasync(this.fd, (error) => {
+      if (error) {
+        this.fail(`fsync of ${this.file} failed: ${messageOf(error)}`, error, this.syncedBytes);
+        for (const w of waiters) w.reject(this.failure!);
+        return this.settle();
+      }
+      this.syncedBytes = Math.max(this.syncedBytes, target);
+      for (const w of waiters) w.resolve();
+    });
+  }
+
+  private settle(): void {
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const w of waiters) {
+      if (this.failure) w.reject(this.failure);
+      else w.resolve();
+    }
+  }
+
+  private fail(message: string, cause: unknown, truncateTo: number): void {
+    if (this.failure) return;
+    this.failure = new PersistenceError(`${message}; the journal was cut back to its last good record and this process will not append to it again`, { cause });
+    try {
+      fs.ftruncateSync(this.fd, truncateTo);
+      this.goodBytes = truncateTo;
+    } catch {
+      // The reader discards an incomplete tail and refuses damage in the middle; nothing more to do here.
+    }
+  }
+
+  private throwIfFailed(): void {
+    if (this.failure) throw this.failure;
+    if (this.closed) throw new PersistenceError(`the journal ${this.file} is closed`);
+  }
+
+  /** Makes everything written durable (in fsync mode) and closes the file. Idempotent. */
+  close(): void {
+    if (this.closed) return;
+    if (this.options.durability === "fsync" && !this.failure && this.syncedBytes !== this.goodBytes) this.syncNow();
+    dirty.delete(this);
+    this.settle();
+    this.closed = true;
+    try {
+      fs.closeSync(this.fd);
+    } catch {
+      // already closed by the OS on a failed device; nothing to recover
+    }
+  }
+
+  /** The error that stopped this writer, if any. */
+  get failed(): PersistenceError | undefined {
+    return this.failure;
+  }
+}
