@@ -32,7 +32,7 @@ export class SteplogError extends Error {
     this.name = "SteplogError";
   }
 
-  static [Symbol.hasInstance](value: unknown): boolean {
+  static override [Symbol.hasInstance](value: unknown): boolean {
     if (typeof value !== "object" || value === null || (value as Record<symbol, unknown>)[MARK] !== true) return false;
     if (this === SteplogError) return true;
     const code = (this as unknown as { CODE?: string }).CODE;

@@ -137,7 +137,7 @@ class RecordRules {
         if (!this.startedInEpoch.has(record.key)) fail(`${record.type} of step '${record.key}' without its started record`);
         break;
       case "end":
-        if (record.status !== "failed") this.finished = true;
+        if (record.status !== "failed" || record.compensated === true) this.finished = true;
         break;
     }
     return record;

@@ -168,6 +168,8 @@ export interface EndRecord extends Base {
   status: "completed" | "failed" | "cancelled";
   out?: EncodedValue;
   error?: StoredError;
+  /** A failed run whose compensations ran: it is final and never resumed. */
+  compensated?: boolean;
 }
 
 /** Every record that may follow the header. */

@@ -74,6 +74,8 @@ export function fsyncDirectory(dir: string): void {
 /** Options of a {@link JournalWriter}. */
 export interface JournalWriterOptions {
   durability: Durability;
+  /** Chain each line's CRC to the previous line's (journals); index files use independent lines. */
+  chained?: boolean;
 }
 
 /**
@@ -88,6 +90,8 @@ export class JournalWriter {
   private failure: PersistenceError | undefined;
   private waiters: Waiter[] = [];
   private closed = false;
+  /** A new file's directory entry still has to be fsynced before anything in it counts as durable. */
+  private directoryToSync: string | undefined;
 
   private constructor(
     readonly file: string,
@@ -101,16 +105,35 @@ export class JournalWriter {
     this.crc = lastCrc;
   }
 
-  /** Creates a new journal holding only `headerBody`; fsyncs it and its directory unless durability is "process". */
-  static create(file: string, headerBody: string, options: JournalWriterOptions): JournalWriter {
+  /**
+   * Creates a new file holding `firstBody`. In fsync mode the file and its directory entry become durable with
+   * the next shared flush (before any durable append resolves).
+   */
+  static create(file: string, firstBody: string, options: JournalWriterOptions): JournalWriter {
     const fd = openAppend(file, true);
     const writer = new JournalWriter(file, fd, 0, 0, options);
-    writer.append(headerBody);
-    if (options.durability === "fsync") {
-      writer.syncNow();
-      writer.throwIfFailed();
-      fsyncDirectory(path.dirname(file));
+    if (options.durability === "fsync") writer.directoryToSync = path.dirname(file);
+    writer.append(firstBody);
+    return writer;
+  }
+
+  /** Opens a file of independent lines (an index) for appending at its end, creating it if missing. */
+  static openIndex(file: string, options: JournalWriterOptions): JournalWriter {
+    let fd: number;
+    let created = false;
+    try {
+      fd = fs.openSync(file, O_WRONLY | O_APPEND | O_NOFOLLOW);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw openError(file, error);
+      try {
+        fd = fs.openSync(file, O_WRONLY | O_APPEND | O_NOFOLLOW | O_CREAT, 0o600);
+        created = true;
+      } catch (error2) {
+        throw openError(file, error2);
+      }
     }
+    const writer = new JournalWriter(file, fd, fs.fstatSync(fd).size, 0, { ...options, chained: false });
+    if (created && options.durability === "fsync") writer.directoryToSync = path.dirname(file);
     return writer;
   }
 
@@ -140,7 +163,7 @@ export class JournalWriter {
   /** Writes one record body now (write(2), not fsynced). Throws PersistenceError on failure. */
   append(body: string): void {
     this.throwIfFailed();
-    const { line, crc } = frameLine(body, this.crc);
+    const { line, crc } = frameLine(body, this.options.chained === false ? 0 : this.crc);
     const bytes = Buffer.byteLength(line);
     let written: number;
     try {
@@ -162,6 +185,11 @@ export class JournalWriter {
     this.append(body);
     if (this.options.durability === "process") return undefined;
     return this.whenSynced();
+  }
+
+  /** In fsync mode, makes what was written durable with the next shared flush, without waiting for it. */
+  syncSoon(): void {
+    if (this.options.durability === "fsync" && !this.failure && !this.closed) scheduleFlush(this);
   }
 
   /** A promise for the next fdatasync that covers everything written so far. */
@@ -189,6 +217,10 @@ export class JournalWriter {
     const target = this.goodBytes;
     try {
       fs.fdatasyncSync(this.fd);
+      if (this.directoryToSync !== undefined) {
+        fsyncDirectory(this.directoryToSync);
+        this.directoryToSync = undefined;
+      }
     } catch (error) {
       this.fail(`fsync of ${this.file} failed: ${messageOf(error)}`, error, this.syncedBytes);
       return this.settle();
@@ -203,7 +235,16 @@ export class JournalWriter {
     const target = this.goodBytes;
     const waiters = this.waiters;
     this.waiters = [];
-    fs.fdatasync(this.fd, (error) => {
+    fs.fdatasync(this.fd, (syncError) => {
+      let error: unknown = syncError;
+      if (!error && this.directoryToSync !== undefined) {
+        try {
+          fsyncDirectory(this.directoryToSync);
+          this.directoryToSync = undefined;
+        } catch (dirError) {
+          error = dirError;
+        }
+      }
       if (error) {
         this.fail(`fsync of ${this.file} failed: ${messageOf(error)}`, error, this.syncedBytes);
         for (const w of waiters) w.reject(this.failure!);

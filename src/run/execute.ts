@@ -1,0 +1,216 @@
+/**
+ * Executing a run: pick the run (new, resumed, or already completed), take the lock, run the workflow function
+ * with replay, and journal how it ended. Used by `wf.run()`, `wf.main()`, child runs and the engine.
+ */
+import { hostname } from "node:os";
+import { ulid } from "ulid";
+import { LockHeldError, UsageError } from "../errors.js";
+import type { RunEventListener, WaitInfo } from "../events.js";
+import { exitCodeFor } from "../exit-codes.js";
+import type { EncodedValue, EndRecord, EntryPoint, RunHeader } from "../journal/records.js";
+import { Unserializable, decodeValue, encodeValue } from "../journal/values.js";
+import { checkKey, checkRunId } from "../names.js";
+import type { OnLocked, RunLease, RunLog, Store } from "../store/store.js";
+import { isLockBusy } from "../store/store.js";
+import type { WorkflowDefinition } from "../workflow-definition.js";
+import { executeBody, type BodyResult } from "./execute-body.js";
+import { ReplayState } from "./replay-state.js";
+
+/** What to execute and how. */
+export interface ExecuteRequest {
+  definition: WorkflowDefinition;
+  store: Store;
+  input: unknown;
+  /** The caller gave an input explicitly (main's --input, or run()): it must match a resumed run's input. */
+  inputGiven: boolean;
+  /** The run key; undefined starts a new run keyed by its own id. */
+  key: string | undefined;
+  /** The key was given explicitly: a completed run for it returns its recorded result. */
+  keyExplicit: boolean;
+  runId?: string;
+  /** The id to give a new run (child runs journal it before they start). */
+  newRunId?: string;
+  fresh: boolean;
+  onLocked: OnLocked;
+  /** Scripts suspend long waits (exit 40); the engine waits in memory. */
+  suspendable: boolean;
+  signal?: AbortSignal;
+  /** Aborted on SIGINT/SIGTERM: in-flight steps are aborted, the run stays resumable (nothing is journaled). */
+  shutdown?: AbortSignal;
+  listeners: RunEventListener[];
+  entry: EntryPoint;
+  parent?: { runId: string; stepKey: string };
+  /** Called with the run id as soon as it is known (engine handles). */
+  onRunId?: (runId: string) => void;
+}
+
+/** How an execution ended. */
+export type RunOutcome =
+  | { status: "completed"; runId: string; workflow: string; result: unknown; replayed: boolean }
+  | { status: "waiting"; runId: string; workflow: string; wait: WaitInfo }
+  | { status: "cancelled"; runId: string; workflow: string; reason: string | null }
+  | { status: "failed"; runId: string | undefined; workflow: string; error: unknown; exitCode: number }
+  | { status: "interrupted"; runId: string; workflow: string; reason: string }
+  | { status: "skipped"; runId: undefined; workflow: string; key: string; owner: { pid: number; host: string; since: number } | undefined };
+
+/** Executes (or resumes, or returns the recorded result of) one run. Never throws: failures are outcomes. */
+export async function executeRun(req: ExecuteRequest): Promise<RunOutcome> {
+  const workflow = req.definition.name;
+  let runId = req.runId;
+  try {
+    let key = req.key;
+    if (runId !== undefined) {
+      checkRunId(runId);
+      const summary = await req.store.getRun(runId);
+      if (summary === undefined) throw new UsageError(`unknown run id ${runId} in the ${req.store.description}; list runs with 'steplog list'`);
+      if (summary.workflow !== workflow) throw new UsageError(`run ${runId} belongs to workflow '${summary.workflow}', not '${workflow}'`);
+      key = summary.key;
+    } else if (key !== undefined) {
+      checkKey(key);
+      if (req.keyExplicit && !req.fresh) {
+        const latest = await req.store.latestRun(workflow, key);
+        if (latest?.status === "completed") return await recordedOutcome(req.store, latest.runId, workflow);
+      }
+    }
+    const newRunId = req.newRunId ?? ulid(req.definition.options.clock.now());
+    const lockKey = key ?? newRunId;
+    const lease = await req.store.lock(workflow, lockKey, { onLocked: req.onLocked, ...(req.signal ? { signal: req.signal } : {}) });
+    if (isLockBusy(lease)) {
+      if (req.onLocked === "fail") {
+        const owner = lease.owner;
+        throw new LockHeldError(`workflow '${workflow}' key '${lockKey}' is already running${owner ? ` (pid ${owner.pid} on ${owner.host} since ${new Date(owner.since).toISOString()})` : ""}`, owner ? { pid: owner.pid, host: owner.host, since: new Date(owner.since).toISOString() } : undefined);
+      }
+      return { status: "skipped", runId: undefined, workflow, key: lockKey, owner: lease.owner ? { pid: lease.owner.pid, host: lease.owner.host, since: lease.owner.since } : undefined };
+    }
+    try {
+      const opened = await openTarget(req, lockKey, lease, newRunId);
+      if ("outcome" in opened) return opened.outcome;
+      runId = opened.header.runId;
+      req.onRunId?.(runId);
+      return await finish(req, opened, lease);
+    } finally {
+      await lease.release().catch(() => undefined);
+    }
+  } catch (error) {
+    return { status: "failed", runId, workflow, error, exitCode: exitCodeFor(error, false) };
+  }
+}
+
+interface OpenedRun {
+  header: RunHeader;
+  log: RunLog;
+  state: ReplayState;
+  input: unknown;
+  resumed: boolean;
+}
+
+async function openTarget(req: ExecuteRequest, key: string, lease: RunLease, newRunId: string): Promise<OpenedRun | { outcome: RunOutcome }> {
+  const { store, definition } = req;
+  const logOptions = { durability: definition.options.durability, epoch: lease.epoch };
+  let targetId = req.runId;
+  if (targetId === undefined && !req.fresh && req.key !== undefined) {
+    targetId = (await store.latestRun(definition.name, key, { unfinished: true }))?.runId;
+  }
+  if (targetId !== undefined) {
+    const { run, log } = await store.openRun(targetId, logOptions);
+    const end = lastEnd(run.records);
+    const final = end !== undefined && (end.status !== "failed" || end.compensated === true);
+    if (final) {
+      await log.close();
+      if (req.runId !== undefined || req.keyExplicit) return { outcome: endOutcome(run.header, end) };
+    } else {
+      const recordedInput = run.header.input;
+      if (req.inputGiven && !sameEncoded(encodeInput(req.input), recordedInput)) {
+        await log.close();
+        throw new UsageError(
+          `run ${run.header.runId} of '${definition.name}' (key '${key}') is unfinished and was started with a different input. ` +
+            `To start a new run with the new input, add --fresh; to resume the unfinished run, drop --input`,
+        );
+      }
+      const state = new ReplayState(run.records);
+      if (run.tornTail) req.listeners.forEach((l) => safeCall(l, { type: "run:warning", runId: run.header.runId, workflow: definition.name, at: Date.now(), message: `discarded an incomplete last line (${run.tornTail!.bytes} bytes) at ${run.location}:${run.tornTail!.line}; it was being written when the process stopped` }));
+      return { header: run.header, log, state, input: decodeValue(recordedInput), resumed: true };
+    }
+  }
+  const header: RunHeader = {
+    v: 1, type: "run", runId: newRunId, workflow: definition.name, key: req.key === undefined ? newRunId : key,
+    input: encodeInput(req.input), codeHash: definition.codeHash, entry: req.entry, host: hostname(), pid: process.pid,
+    startedAt: definition.options.clock.now(),
+  };
+  if (req.parent) header.parent = req.parent;
+  const log = await store.createRun(header, logOptions);
+  return { header, log, state: new ReplayState([]), input: req.input, resumed: false };
+}
+
+async function finish(req: ExecuteRequest, opened: OpenedRun, lease: RunLease): Promise<RunOutcome> {
+  const { header } = opened;
+  const base = { runId: header.runId, workflow: header.workflow };
+  let result: BodyResult;
+  try {
+    result = await executeBody(req, opened, lease);
+  } finally {
+    await opened.log.close().catch(() => undefined);
+  }
+  switch (result.kind) {
+    case "completed":
+      return { status: "completed", ...base, result: result.value, replayed: false };
+    case "waiting":
+      return { status: "waiting", ...base, wait: result.wait };
+    case "cancelled":
+      return { status: "cancelled", ...base, reason: result.reason };
+    case "failed":
+      return { status: "failed", ...base, error: result.error, exitCode: result.exitCode };
+    case "interrupted":
+      return { status: "interrupted", ...base, reason: result.reason };
+  }
+}
+
+function encodeInput(input: unknown): EncodedValue {
+  const encoded = encodeValue(input, "input");
+  if (encoded instanceof Unserializable) throw new UsageError(`the workflow input has ${encoded.reason} at ${encoded.path}; pass plain data`);
+  return encoded;
+}
+
+function sameEncoded(a: EncodedValue, b: EncodedValue): boolean {
+  return canonical(a) === canonical(b);
+}
+
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_k, v: unknown) =>
+    v !== null && typeof v === "object" && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([x], [y]) => (x < y ? -1 : 1)))
+      : v,
+  );
+}
+
+function lastEnd(records: readonly { type: string }[]): EndRecord | undefined {
+  for (let i = records.length - 1; i >= 0; i--) {
+    const r = records[i]!;
+    if (r.type === "end") return r as EndRecord;
+  }
+  return undefined;
+}
+
+/** The outcome of a finished run, from its end record. */
+export function endOutcome(header: RunHeader, end: EndRecord): RunOutcome {
+  const base = { runId: header.runId, workflow: header.workflow };
+  if (end.status === "completed") return { status: "completed", ...base, result: decodeValue(end.out), replayed: true };
+  if (end.status === "cancelled") return { status: "cancelled", ...base, reason: end.error?.message ?? null };
+  const error = new UsageError(`run ${header.runId} failed and ran its compensations, so it is final; start a new run with --fresh`);
+  return { status: "failed", ...base, error, exitCode: 30 };
+}
+
+async function recordedOutcome(store: Store, runId: string, workflow: string): Promise<RunOutcome> {
+  const run = await store.loadRun(runId);
+  const end = lastEnd(run.records);
+  if (end === undefined) return { status: "failed", runId, workflow, error: new UsageError(`run ${runId} is not finished`), exitCode: 10 };
+  return endOutcome(run.header, end);
+}
+
+function safeCall(listener: RunEventListener, event: Parameters<RunEventListener>[0]): void {
+  try {
+    listener(event);
+  } catch {
+    // a listener must not break the run
+  }
+}

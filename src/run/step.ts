@@ -1,0 +1,121 @@
+/**
+ * `ctx.step`: replay a recorded result, or run the function under its policies and journal the result.
+ */
+import type { StepContext } from "../context.js";
+import { StepFailedError, StepOutputTooLargeError, StepResultNotSerializableError, UsageError } from "../errors.js";
+import type { AttemptRecord, CallKind, StartedRecord, StepRecord } from "../journal/records.js";
+import { Unserializable, decodeValue, encodeValue, storeError } from "../journal/values.js";
+import { checkStepName } from "../names.js";
+import type { StepOptions } from "../options.js";
+import { StepAttemptsExhausted, runWithPolicies, type PolicyEnv, type StepPolicy } from "../policies/compose.js";
+import { deadLetterStep } from "../policies/dead-letter.js";
+import { resolveStepPolicy } from "../policies/options.js";
+import type { ActiveRun } from "./active-run.js";
+
+/** The function a step runs. */
+export type StepFunction<T> = (step: StepContext) => T | Promise<T>;
+
+const policyCache = new WeakMap<object, StepPolicy>();
+
+function policyFor(run: ActiveRun, options: StepOptions | undefined): StepPolicy {
+  const defaults = { retry: run.options.retry, timeoutMs: run.options.timeoutMs };
+  if (options === undefined) {
+    let policy = policyCache.get(run.options);
+    if (policy === undefined) policyCache.set(run.options, (policy = resolveStepPolicy(undefined, defaults)));
+    return policy;
+  }
+  return resolveStepPolicy(options, defaults);
+}
+
+/** Runs or replays one step. */
+export async function runStep<T>(run: ActiveRun, name: string, fn: StepFunction<T>, options: StepOptions<Awaited<T>> | undefined): Promise<Awaited<T>> {
+  checkStepName(name);
+  if (typeof fn !== "function") throw new UsageError(`ctx.step('${name}', fn): fn must be a function, got ${typeof fn}`);
+  const key = run.state.nextKey(name);
+  return runKeyedStep(run, key, "step", fn, options);
+}
+
+/** Runs or replays a step whose key is already assigned (ctx.map items, internal values). */
+export async function runKeyedStep<T>(
+  run: ActiveRun, key: string, kind: CallKind, fn: StepFunction<T>, options: StepOptions<Awaited<T>> | undefined,
+  assignedSeq?: number,
+): Promise<Awaited<T>> {
+  const seq = assignedSeq ?? run.state.nextSeq(kind, key, run.options.strict);
+  const recorded = run.state.results.get(key);
+  if (recorded !== undefined) {
+    const value = decodeValue(recorded.out) as Awaited<T>;
+    run.emit("step:replay", { key });
+    if (options?.compensate) run.compensations.push({ key, run: () => options.compensate!(value) });
+    return value;
+  }
+  if (run.state.compensated.size > 0) {
+    // A previous process failed this run and began compensating: finish that instead of running new steps.
+    throw new StepFailedError(key, 0, new Error("the run failed and is compensating; steps are not run again"));
+  }
+  const policy = policyFor(run, options as StepOptions | undefined);
+  const inDoubt = run.state.started.has(key) && kind === "step";
+  if (inDoubt && options?.onInDoubt === "fail") {
+    const error = new UsageError(`step '${key}' was started before a crash and has no recorded result; it is marked onInDoubt: "fail", so it is not run again`);
+    throw await deadLetterStep(run, key, seq, 0, error);
+  }
+  run.log.append(run.record<StartedRecord>({ type: "started", key, seq, kind }));
+  const startedAt = performance.now();
+  const idempotencyKey = `${run.header.runId}:${key}`;
+  const priorAttempts = run.state.failedAttempts.get(key) ?? 0;
+  const log = (message: string) => run.emit("step:log", { key, message: String(message) });
+  run.emit("step:start", { key, attempt: 1 });
+  let value: Awaited<T>;
+  let attempts: number;
+  try {
+    ({ value, attempts } = await runWithPolicies<Awaited<T>>(
+      ({ attempt, signal }) => fn({ signal, attempt, idempotencyKey, log }) as Awaited<T> | Promise<Awaited<T>>,
+      policy,
+      policyEnv(run, key, priorAttempts),
+    ));
+  } catch (error) {
+    if (error instanceof StepAttemptsExhausted) throw await deadLetterStep(run, key, seq, error.attempts, error.error);
+    throw error;
+  }
+  const encoded = encodeValue(value);
+  if (encoded instanceof Unserializable) {
+    throw await deadLetterStep(run, key, seq, attempts, new StepResultNotSerializableError(key, encoded.path, encoded.reason));
+  }
+  const record = run.record<StepRecord>({ type: "step", key, seq, kind, out: encoded, attempts, ms: Math.round(performance.now() - startedAt) });
+  let body: string;
+  try {
+    body = JSON.stringify(record);
+  } catch {
+    throw await deadLetterStep(run, key, seq, attempts, new StepOutputTooLargeError(key, undefined, maxBytes(run, options)));
+  }
+  const limit = maxBytes(run, options);
+  if (body.length * 3 > limit) {
+    const bytes = Buffer.byteLength(body);
+    if (bytes > limit) throw await deadLetterStep(run, key, seq, attempts, new StepOutputTooLargeError(key, bytes, limit));
+  }
+  const durable = run.log.appendDurable(record);
+  if (durable !== undefined) await durable;
+  run.state.results.set(key, record);
+  run.emit("step:complete", { key, attempts, ms: record.ms });
+  if (options?.compensate) run.compensations.push({ key, run: () => options.compensate!(value) });
+  return value;
+}
+
+function maxBytes(run: ActiveRun, options: StepOptions<never> | StepOptions<unknown> | undefined): number {
+  return (options as StepOptions | undefined)?.maxOutputBytes ?? run.options.maxOutputBytes;
+}
+
+function policyEnv(run: ActiveRun, key: string, priorAttempts: number): PolicyEnv {
+  return {
+    stepKey: key,
+    clock: run.options.clock,
+    random: run.options.random,
+    signal: run.signal,
+    breakers: run.breakers,
+    onAttemptFailed: ({ attempt, error, delayMs }) => {
+      const stored = storeError(error);
+      run.log.append(run.record<AttemptRecord>({ type: "attempt", key, attempt: priorAttempts + attempt, error: stored, delayMs }));
+      if (delayMs !== null) run.emit("step:retry", { key, attempt, error: stored, delayMs });
+    },
+    onBreakerTransition: (name, state) => run.emit(`breaker:${state}`, { name }),
+  };
+}

@@ -1,0 +1,61 @@
+/**
+ * Index files: independent checksummed lines (not chained), appended with the journal writer. They are a
+ * cache of what the journals say, so a damaged line is skipped rather than fatal.
+ */
+import * as fs from "node:fs";
+import { unframeLine } from "../../journal/codec.js";
+import { JournalWriter, type Durability } from "../../journal/writer.js";
+import { readFileNoFollow } from "../../journal/reader.js";
+
+/** Reads the good lines of an index file; a missing file reads as empty. */
+export function readIndexLines(file: string): Record<string, unknown>[] {
+  let text: string;
+  try {
+    text = readFileNoFollow(file).toString("utf8");
+  } catch (error) {
+    if ((error as { cause?: NodeJS.ErrnoException }).cause?.code === "ENOENT") return [];
+    throw error;
+  }
+  const out: Record<string, unknown>[] = [];
+  let start = 0;
+  while (start < text.length) {
+    const end = text.indexOf("\n", start);
+    if (end === -1) break;
+    const result = unframeLine(text.slice(start, end), 0);
+    if (result.ok) out.push(result.value);
+    start = end + 1;
+  }
+  return out;
+}
+
+/** Open index writers of this process, one per file. */
+export class IndexWriters {
+  private readonly writers = new Map<string, JournalWriter>();
+  constructor(private readonly durability: Durability) {}
+
+  /** Appends one line; in fsync mode it becomes durable with the next shared flush. */
+  append(file: string, value: object): void {
+    let writer = this.writers.get(file);
+    if (writer === undefined || writer.failed) {
+      writer = JournalWriter.openIndex(file, { durability: this.durability });
+      this.writers.set(file, writer);
+    }
+    writer.append(JSON.stringify(value));
+    writer.syncSoon();
+  }
+
+  closeAll(): void {
+    for (const w of this.writers.values()) w.close();
+    this.writers.clear();
+  }
+}
+
+/** True when a file exists (without following a final symlink). */
+export function exists(file: string): boolean {
+  try {
+    fs.lstatSync(file);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,105 @@
+/**
+ * `workflow(name, fn, options)`: the definition users write, with `.run()` for programs and `.main()` for scripts.
+ */
+import type { WorkflowContext } from "./context.js";
+import { LockHeldError, RunCancelledError } from "./errors.js";
+import { currentEntry } from "./main/entry.js";
+import type { MainOptions } from "./main/main-options.js";
+import type { RunOptions, WorkflowOptions } from "./options.js";
+import { executeRun } from "./run/execute.js";
+import { storeFor } from "./store/default-store.js";
+import { defineWorkflow, type WorkflowDefinition } from "./workflow-definition.js";
+
+const DEFINITION = Symbol.for("steplog.workflow.definition");
+
+/**
+ * A durable workflow.
+ *
+ * @example
+ * ```ts
+ * const greet = workflow("greet", async (ctx, input: { name: string }) => {
+ *   const text = await ctx.step("compose", () => `hello ${input.name}`);
+ *   return { text };
+ * });
+ * await greet.main();                                  // as a script: `node greet.mjs --input '{"name":"ada"}'`
+ * const out = await greet.run({ name: "ada" }, { key: "ada" }); // from code
+ * ```
+ */
+export interface Workflow<I = unknown, O = unknown> {
+  /** The workflow's name (also its directory under `runs/`). */
+  readonly name: string;
+  /**
+   * Runs the workflow and returns its result. With `key`, a completed run for that key returns its recorded
+   * result without executing anything, and an unfinished one is resumed. Waits happen in memory.
+   * Throws the workflow's error (a `StepFailedError` for a step that failed for good).
+   */
+  run(input: I, options?: RunOptions): Promise<O>;
+  /**
+   * The script entry: when the calling file is the process's entry point, parses the command line
+   * (`--input`, `--key`, `--run-id`, `--fresh`, `--dir`, `--json`, `--log`), starts or resumes the run, prints the
+   * result and exits with the code of DESIGN 10. When the file is only imported, does nothing.
+   */
+  main(options?: MainOptions): Promise<void>;
+}
+
+/**
+ * Defines a durable workflow.
+ *
+ * @example
+ * ```ts
+ * import { workflow } from "steplog";
+ * export const sync = workflow("sync", async (ctx, input: { url: string }) => {
+ *   const page = await ctx.step("fetch", ({ signal }) => fetch(input.url, { signal }).then((r) => r.text()));
+ *   return { length: page.length };
+ * });
+ * await sync.main();
+ * ```
+ */
+export function workflow<I = unknown, O = unknown>(
+  name: string,
+  fn: (ctx: WorkflowContext, input: I) => Promise<O> | O,
+  options: WorkflowOptions = {},
+): Workflow<I, Awaited<O>> {
+  const definition = defineWorkflow(name, fn, options);
+  const wf: Workflow<I, Awaited<O>> & { [DEFINITION]: WorkflowDefinition } = {
+    name,
+    [DEFINITION]: definition,
+    run: (input, runOptions = {}) => runProgrammatic(definition, input, runOptions) as Promise<Awaited<O>>,
+    main: async (mainOptions = {}) => {
+      const { runMain } = await import("./main/main.js");
+      await runMain(definition, mainOptions);
+    },
+  };
+  return wf;
+}
+
+/** The definition behind a Workflow object (for child runs, the engine and the CLI). */
+export function definitionOf(wf: Workflow<never, unknown> | Workflow<unknown, unknown>): WorkflowDefinition {
+  const definition = (wf as unknown as Record<symbol, WorkflowDefinition | undefined>)[DEFINITION];
+  if (definition === undefined) throw new TypeError("expected a workflow created by workflow(name, fn)");
+  return definition;
+}
+
+async function runProgrammatic(definition: WorkflowDefinition, input: unknown, options: RunOptions): Promise<unknown> {
+  const store = options.store ?? definition.userOptions.store ?? storeFor(options.dir ?? definition.userOptions.dir);
+  const outcome = await executeRun({
+    definition, store, input, inputGiven: true, key: options.key, keyExplicit: options.key !== undefined,
+    ...(options.runId !== undefined ? { runId: options.runId } : {}),
+    fresh: options.fresh ?? false, onLocked: options.onLocked ?? "wait", suspendable: false,
+    ...(options.signal ? { signal: options.signal } : {}),
+    listeners: definition.userOptions.onEvent ? [definition.userOptions.onEvent] : [], entry: currentEntry(),
+  });
+  switch (outcome.status) {
+    case "completed":
+      return outcome.result;
+    case "failed":
+      throw outcome.error;
+    case "cancelled":
+      throw new RunCancelledError(outcome.reason ?? undefined);
+    case "skipped":
+      throw new LockHeldError(`workflow '${definition.name}' key '${outcome.key}' is already running`);
+    case "waiting":
+    case "interrupted":
+      throw new RunCancelledError(`run ${outcome.runId} stopped: ${outcome.status}`);
+  }
+}
