@@ -19,7 +19,7 @@ function run(args, { killAfterStep } = {}) {
     let completed = 0;
     child.stdout.on("data", (d) => (out += d));
     child.stderr.on("data", (d) => {
-      process.stderr.write(d);
+      process.stdout.write(d);
       completed += (String(d).match(/✓/g) ?? []).length;
       if (killAfterStep !== undefined && completed >= killAfterStep && child.exitCode === null && !child.killed) {
         process.stdout.write(`\n   >>> kill -9 ${child.pid} (simulating a crash after ${completed} steps)\n`);

@@ -80,6 +80,11 @@ export function watchInboxDir(layout: Layout, runId: string, onChange: () => voi
   return () => {
     clearInterval(timer);
     watcher?.close();
+    try {
+      fs.rmdirSync(dir); // only succeeds when nothing was delivered
+    } catch {
+      // not empty: messages stay for inspection and later waits
+    }
   };
 }
 
