@@ -29,7 +29,8 @@ export class SteplogError extends Error {
 
   constructor(message: string, options?: SteplogErrorOptions) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
-    this.name = "SteplogError";
+    const named = (new.target.prototype as { name?: string }).name;
+    this.name = named !== undefined && named !== "Error" ? named : "SteplogError";
   }
 
   static override [Symbol.hasInstance](value: unknown): boolean {
