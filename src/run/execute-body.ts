@@ -65,7 +65,10 @@ export async function executeBody(req: ExecuteRequest, opened: Opened, lease: Ru
     resolveShutdown(reason);
   };
   req.shutdown?.addEventListener("abort", onShutdown, { once: true });
-  const onCallerAbort = () => cancel(req.signal?.reason instanceof Error ? req.signal.reason.message : "aborted by the caller");
+  const onCallerAbort = () => {
+    const reason: unknown = req.signal?.reason;
+    cancel(reason instanceof RunCancelledError ? (reason.reason ?? null) : reason instanceof Error ? reason.message : "aborted by the caller");
+  };
   req.signal?.addEventListener("abort", onCallerAbort, { once: true });
   if (req.signal?.aborted) onCallerAbort();
 

@@ -32,6 +32,7 @@ export async function sleepUntil(run: ActiveRun, name: string, until: (now: numb
   const remaining = wake - run.options.clock.now();
   if (remaining <= 0) return;
   if (run.suspendable && remaining > run.options.suspendAfterMs) return run.suspend({ kind: "sleep", key, until: wake });
+  if (!run.suspendable) run.emit("run:wait", { wait: { kind: "sleep", key, until: wake } });
   await run.options.clock.sleep(remaining, run.signal);
 }
 
@@ -60,6 +61,7 @@ export async function waitForEvent<T>(run: ActiveRun, name: string, options: Wai
     run.state.waits.set(key, wait);
   }
   const rejected = new Set<string>();
+  let announced = false;
   for (;;) {
     const message = await nextMessage(run, name, rejected);
     if (message !== undefined) {
@@ -77,6 +79,8 @@ export async function waitForEvent<T>(run: ActiveRun, name: string, options: Wai
       throw timeoutError(key, name);
     }
     if (run.suspendable) return run.suspend({ kind: "event", key, event: name, until: wait.until });
+    if (!announced) run.emit("run:wait", { wait: { kind: "event", key, event: name, until: wait.until } });
+    announced = true;
     await waitForInbox(run, wait.until === null ? undefined : wait.until - now);
   }
 }
