@@ -14,6 +14,8 @@ export function currentEntry(): EntryPoint {
 }
 
 const OWN_DIR = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
+/** Where source maps point frames of OWN_DIR to (tsx and --enable-source-maps show `src/…` paths). */
+const OWN_SOURCE_DIR = path.join(path.dirname(OWN_DIR), "src");
 
 /** The file of the first stack frame outside steplog itself (the caller of `main()`), if it can be told. */
 export function callerFile(stack: string | undefined = new Error().stack): string | undefined {
@@ -21,7 +23,7 @@ export function callerFile(stack: string | undefined = new Error().stack): strin
     const match = /\(?((?:file:\/\/)?\/[^():]+|[A-Za-z]:\\[^():]+):\d+:\d+\)?\s*$/.exec(line);
     if (!match) continue;
     const file = match[1]!.startsWith("file://") ? fileURLToPath(match[1]!) : match[1]!;
-    if (file.startsWith(OWN_DIR + path.sep) || file.includes(`${path.sep}node_modules${path.sep}steplog${path.sep}`)) continue;
+    if (file.startsWith(OWN_DIR + path.sep) || file.startsWith(OWN_SOURCE_DIR + path.sep) || file.includes(`${path.sep}node_modules${path.sep}steplog${path.sep}`)) continue;
     if (file.startsWith("node:")) continue;
     return file;
   }
