@@ -7,6 +7,7 @@ import { currentEntry } from "./main/entry.js";
 import type { MainOptions } from "./main/main-options.js";
 import type { RunOptions, WorkflowOptions } from "./options.js";
 import { executeRun } from "./run/execute.js";
+import { createFork, type ForkOptions } from "./run/fork.js";
 import { storeFor } from "./store/default-store.js";
 import { defineWorkflow, type WorkflowDefinition } from "./workflow-definition.js";
 
@@ -40,6 +41,11 @@ export interface Workflow<I = unknown, O = unknown> {
    * result and exits with the code of DESIGN 10. When the file is only imported, does nothing.
    */
   main(options?: MainOptions): Promise<void>;
+  /**
+   * Starts a new run that reuses the recorded results of run `runId` before `fromStep` and executes from that
+   * step on (the later steps run again), and returns its result.
+   */
+  fork(runId: string, options: ForkOptions & Pick<RunOptions, "dir" | "store" | "signal">): Promise<O>;
 }
 
 /**
@@ -65,6 +71,7 @@ export function workflow<I = unknown, O = unknown>(
     name,
     [DEFINITION]: definition,
     run: (input, runOptions = {}) => runProgrammatic(definition, input, runOptions) as Promise<Awaited<O>>,
+    fork: (runId, forkOptions) => forkRun(definition, runId, forkOptions) as Promise<Awaited<O>>,
     main: async (mainOptions = {}) => {
       const { runMain } = await import("./main/main.js");
       await runMain(definition, mainOptions);
@@ -80,10 +87,16 @@ export function definitionOf(wf: Workflow<never, unknown> | Workflow<unknown, un
   return definition;
 }
 
-async function runProgrammatic(definition: WorkflowDefinition, input: unknown, options: RunOptions): Promise<unknown> {
+async function forkRun(definition: WorkflowDefinition, runId: string, options: ForkOptions & Pick<RunOptions, "dir" | "store" | "signal">): Promise<unknown> {
+  const store = options.store ?? definition.userOptions.store ?? storeFor(options.dir ?? definition.userOptions.dir);
+  const newRunId = await createFork(store, definition, runId, options);
+  return runProgrammatic(definition, undefined, { runId: newRunId, store, ...(options.signal ? { signal: options.signal } : {}) }, false);
+}
+
+async function runProgrammatic(definition: WorkflowDefinition, input: unknown, options: RunOptions, inputGiven = true): Promise<unknown> {
   const store = options.store ?? definition.userOptions.store ?? storeFor(options.dir ?? definition.userOptions.dir);
   const outcome = await executeRun({
-    definition, store, input, inputGiven: true, key: options.key, keyExplicit: options.key !== undefined,
+    definition, store, input, inputGiven, key: options.key, keyExplicit: options.key !== undefined,
     ...(options.runId !== undefined ? { runId: options.runId } : {}),
     fresh: options.fresh ?? false, onLocked: options.onLocked ?? "wait", suspendable: false,
     ...(options.signal ? { signal: options.signal } : {}),

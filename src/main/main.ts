@@ -7,6 +7,7 @@ import { UsageError } from "../errors.js";
 import type { RunEventListener } from "../events.js";
 import { ExitCode, exitCodeFor } from "../exit-codes.js";
 import { storeError } from "../journal/values.js";
+import { createAlertListener, type AlertListener } from "../report/alert-listener.js";
 import { createConsoleReporter } from "../report/console-reporter.js";
 import { executeRun, type RunOutcome } from "../run/execute.js";
 import { storeFor } from "../store/default-store.js";
@@ -41,6 +42,13 @@ async function runScript(definition: WorkflowDefinition, options: MainOptions): 
   const style = args.log ?? (process.stderr.isTTY ? "pretty" : "plain");
   const listeners: RunEventListener[] = [createConsoleReporter(style)];
   if (definition.userOptions.onEvent) listeners.push(definition.userOptions.onEvent);
+  let alerts: AlertListener;
+  try {
+    alerts = createAlertListener(definition.userOptions.alerts);
+  } catch (error) {
+    return reportEarlyError(definition, error, args.json);
+  }
+  if (alerts.listener) listeners.push(alerts.listener);
   const shutdown = new AbortController();
   let signalName: string | undefined;
   const onSignal = (name: NodeJS.Signals) => {
@@ -51,6 +59,9 @@ async function runScript(definition: WorkflowDefinition, options: MainOptions): 
   };
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
+  // A script owns its process: keep it alive while the run waits on promises without handles of their own
+  // (a step awaiting its signal, a cancellation to arrive).
+  const keepAlive = setInterval(() => undefined, 1 << 30);
   let outcome: RunOutcome;
   try {
     const dir = args.dir ?? definition.userOptions.dir;
@@ -63,10 +74,20 @@ async function runScript(definition: WorkflowDefinition, options: MainOptions): 
       listeners, entry: currentEntry(),
     });
   } finally {
+    clearInterval(keepAlive);
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
   }
-  return report(definition, outcome, args, script, signalName);
+  const code = report(definition, outcome, args, script, signalName);
+  if (outcome.status === "interrupted" && outcome.runId) {
+    void alerts.send({
+      kind: "abnormal-exit", workflow: definition.name, runId: outcome.runId, at: Date.now(), exitCode: code,
+      title: `${definition.name}: stopped by ${signalName ?? "a signal"}`,
+      message: `run ${outcome.runId} was stopped by ${signalName ?? "a signal"} (exit ${code}); it stays resumable`,
+    });
+  }
+  await alerts.settled();
+  return code;
 }
 
 function wantsJson(args: string[]): boolean {
