@@ -89,6 +89,21 @@ export async function retry<T>(
   policy: RetryPolicy,
   env: RetryEnv,
 ): Promise<{ value: T; attempts: number }> {
+  if (env.signal.aborted) throw cancellation(env.signal);
+  // The first attempt runs without p-retry, whose setup costs microseconds a succeeding step should not pay.
+  try {
+    return { value: await attempt(1), attempts: 1 };
+  } catch (error) {
+    return retryAfterFirstFailure(attempt, error, policy, env);
+  }
+}
+
+async function retryAfterFirstFailure<T>(
+  attempt: (attemptNumber: number) => Promise<T>,
+  firstError: unknown,
+  policy: RetryPolicy,
+  env: RetryEnv,
+): Promise<{ value: T; attempts: number }> {
   let attempts = 0;
   let lastError: unknown;
   let reported = false;
@@ -99,6 +114,8 @@ export async function retry<T>(
         attempts = attemptNumber;
         reported = false;
         try {
+          // p-retry's attempt 1 replays the failure of the first attempt, made before p-retry was needed.
+          if (attemptNumber === 1) throw firstError;
           if (env.signal.aborted) throw cancellation(env.signal);
           return await attempt(attemptNumber);
         } catch (error) {
@@ -122,7 +139,7 @@ export async function retry<T>(
           }
           reported = true;
           if (delayMs > 0) await env.clock.sleep(delayMs, env.signal);
-          return !env.signal.aborted;
+          return true;
         },
       },
     );

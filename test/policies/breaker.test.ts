@@ -3,7 +3,7 @@ import { CircuitOpenError, StepTimeoutError, TerminalError } from "../../src/err
 import { BreakerRegistry } from "../../src/policies/breaker.js";
 import { runWithPolicies, StepAttemptsExhausted, type PolicyEnv, type StepPolicy } from "../../src/policies/compose.js";
 import { DEFAULT_RETRY, resolveStepPolicy } from "../../src/policies/options.js";
-import { makeEnv, ManualClock, MemoryBreakerStore, until } from "./fakes.js";
+import { makeEnv, ManualClock, MemoryBreakerStore, settle, until } from "./fakes.js";
 
 const START = Date.UTC(2025, 0, 1);
 const policy = (retries = 0, timeoutMs?: number): StepPolicy => ({
@@ -157,6 +157,21 @@ describe("breaker", () => {
     expect(payments.calls).toBe(4);
     expect(second.env.transitions).toEqual(["payments:half-open", "payments:close"]);
     expect(store.states.get("payments")?.state).toBe("closed");
+  });
+
+  it("settles a call only once the transition it caused is saved", async () => {
+    const { store, env } = setup();
+    for (let i = 0; i < 2; i++) await lastError(env, () => Promise.reject(new Error("x")));
+    let openGate: () => void = () => {};
+    store.gate = new Promise((resolve) => (openGate = resolve));
+    let settled = false;
+    const third = runWithPolicies(() => Promise.reject(new Error("x")), policy(), env).catch(() => (settled = true));
+    await settle();
+    expect(settled).toBe(false);
+    expect(store.states.get("payments")).toBeUndefined();
+    openGate();
+    await third;
+    expect(store.states.get("payments")?.state).toBe("open");
   });
 
   it("shares one breaker per name and keeps no timer holding the process", async () => {

@@ -95,6 +95,8 @@ export function scriptedRandom(...values: number[]): RandomSource {
 export class MemoryBreakerStore implements BreakerStore {
   readonly states = new Map<string, BreakerState>();
   readonly saves: { name: string; state: BreakerState }[] = [];
+  /** While set, saves wait for it (a slow store). */
+  gate: Promise<void> | undefined;
 
   async load(name: string): Promise<BreakerState | undefined> {
     const state = this.states.get(name);
@@ -102,6 +104,7 @@ export class MemoryBreakerStore implements BreakerStore {
   }
 
   async save(name: string, state: BreakerState): Promise<void> {
+    await this.gate;
     this.saves.push({ name, state: { ...state } });
     this.states.set(name, { ...state });
   }

@@ -198,6 +198,19 @@ describe("retry", () => {
     expect(env.failures.map((f) => f.attempt)).toEqual([1]);
   });
 
+  it("makes no further attempt when the run is cancelled while a clock ignoring signals sleeps", async () => {
+    const run = new AbortController();
+    const reason = new RunCancelledError("deploy");
+    const clock = { now: () => 0, sleep: async () => run.abort(reason) };
+    let calls = 0;
+    const outcome = runWithPolicies(() => {
+      calls++;
+      throw new Error("down");
+    }, policy(), makeEnv({ clock, signal: run.signal }));
+    await expect(outcome).rejects.toBe(reason);
+    expect(calls).toBe(1);
+  });
+
   it("wraps a non-steplog abort reason in RunCancelledError, and never calls fn when cancelled before", async () => {
     const run = new AbortController();
     run.abort("SIGTERM");
