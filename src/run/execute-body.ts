@@ -201,7 +201,10 @@ async function compensate(run: ActiveRun): Promise<boolean> {
 async function resolveDeadLetters(run: ActiveRun): Promise<void> {
   if (!run.state.hadFailures) return;
   const open = await run.store.dlq.list({ runId: run.header.runId, status: "open" });
-  for (const entry of open) await run.store.dlq.setStatus(entry.id, "resolved", run.options.clock.now());
+  // Only steps that now have a result are resolved; items dead-lettered by ctx.map's continueOnError stay open.
+  for (const entry of open) {
+    if (run.state.results.has(entry.stepKey)) await run.store.dlq.setStatus(entry.id, "resolved", run.options.clock.now());
+  }
 }
 
 function settleWithin(promise: Promise<unknown>, ms: number): Promise<void> {
