@@ -30,7 +30,14 @@ export type BreakerPolicy = Required<BreakerOptions>;
  */
 export type BreakerTransition = "open" | "half-open" | "close";
 
-/** Options of {@link BreakerRegistry}. */
+/**
+ * Options of {@link BreakerRegistry}.
+ *
+ * @example
+ * ```ts
+ * new BreakerRegistry(store.breakers, systemClock, { onSaveError: (name, e) => log.warn({ name, e }) });
+ * ```
+ */
 export interface BreakerRegistryOptions {
   /** Called when persisting a breaker's state fails; the call itself goes on. @default process.emitWarning */
   onSaveError?: (name: string, error: unknown) => void;
@@ -64,7 +71,10 @@ export class BreakerRegistry {
     private readonly options: BreakerRegistryOptions = {},
   ) {}
 
-  /** The breaker named `policy.name`, created with `policy` on first use (later policies for the name are ignored). */
+  /**
+   * The breaker named `policy.name`, created with `policy` on first use (later policies for the name are
+   * ignored). If loading its state fails, the promise rejects and the next call loads again.
+   */
   get(policy: BreakerPolicy): Promise<Breaker> {
     const existing = this.#breakers.get(policy.name);
     if (existing !== undefined) return existing;
@@ -73,7 +83,9 @@ export class BreakerRegistry {
       ([Opossum, saved]) => new Breaker(Opossum, policy, saved, this.store, this.clock, onSaveError),
     );
     this.#breakers.set(policy.name, created);
-    created.catch(() => this.#breakers.delete(policy.name));
+    created.catch(() => {
+      if (this.#breakers.get(policy.name) === created) this.#breakers.delete(policy.name);
+    });
     return created;
   }
 

@@ -83,7 +83,14 @@ export interface StepPolicyOptions {
   breaker?: string | BreakerOptions | false;
 }
 
-/** The longest delay a Node.js timer supports, in ms; longer ones fire at once. */
+/**
+ * The longest delay a Node.js timer supports, in ms; longer ones fire at once.
+ *
+ * @example
+ * ```ts
+ * const delayMs = Math.min(requestedMs, MAX_TIMER_MS);
+ * ```
+ */
 export const MAX_TIMER_MS = 2_147_483_647;
 
 /**

@@ -26,7 +26,14 @@ import { MAX_TIMER_MS, type RetryOptions } from "./options.js";
  */
 export type RetryPolicy = Required<RetryOptions>;
 
-/** What the retry loop needs from its caller. */
+/**
+ * What the retry loop needs from its caller (a subset of `PolicyEnv`).
+ *
+ * @example
+ * ```ts
+ * const env: RetryEnv = { clock: systemClock, random: Math.random, signal, onAttemptFailed: (f) => console.log(f) };
+ * ```
+ */
 export interface RetryEnv {
   clock: Clock;
   random: RandomSource;

@@ -6,7 +6,14 @@ import type { Clock } from "../clock.js";
 import { StepTimeoutError } from "../errors.js";
 import type { AttemptContext } from "./compose.js";
 
-/** What the timeout needs from its caller. */
+/**
+ * What the timeout needs from its caller (a subset of `PolicyEnv`).
+ *
+ * @example
+ * ```ts
+ * const env: TimeoutEnv = { stepKey: "fetch-report", clock: systemClock, signal: run.signal };
+ * ```
+ */
 export interface TimeoutEnv {
   stepKey: string;
   clock: Clock;

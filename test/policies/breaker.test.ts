@@ -174,6 +174,18 @@ describe("breaker", () => {
     expect(store.states.get("payments")?.state).toBe("open");
   });
 
+  it("fails the attempt when the breaker's state cannot be loaded, and loads again on the next use", async () => {
+    const store = new MemoryBreakerStore();
+    const down = new Error("store unreachable");
+    let loads = 0;
+    const load = store.load.bind(store);
+    store.load = async (name) => (++loads === 1 ? Promise.reject(down) : load(name));
+    const { env } = setup(store);
+    expect(await lastError(env, async () => "never")).toBe(down);
+    await expect(runWithPolicies(async () => "paid", policy(), env)).resolves.toEqual({ value: "paid", attempts: 1 });
+    expect(loads).toBe(2);
+  });
+
   it("shares one breaker per name and keeps no timer holding the process", async () => {
     const timers = () => process.getActiveResourcesInfo().filter((r) => r === "Timeout").length;
     const before = timers();
