@@ -7,7 +7,8 @@ import type { AttemptRecord, CallKind, StartedRecord, StepRecord } from "../jour
 import { Unserializable, decodeValue, encodeValue, storeError } from "../journal/values.js";
 import { checkStepName } from "../names.js";
 import type { StepOptions } from "../options.js";
-import { StepAttemptsExhausted, runWithPolicies, type PolicyEnv, type StepPolicy } from "../policies/compose.js";
+import type { BreakerTransition } from "../policies/breaker.js";
+import { StepAttemptsExhausted, runWithPolicies, type AttemptFailure, type PolicyEnv, type StepPolicy } from "../policies/compose.js";
 import { deadLetterStep } from "../policies/dead-letter.js";
 import { resolveStepPolicy } from "../policies/options.js";
 import type { ActiveRun } from "./active-run.js";
@@ -58,10 +59,12 @@ export async function runKeyedStep<T>(
     const error = new UsageError(`step '${key}' was started before a crash and has no recorded result; it is marked onInDoubt: "fail", so it is not run again`);
     throw await deadLetterStep(run, key, seq, 0, error);
   }
-  run.log.append(run.record<StartedRecord>({ type: "started", key, seq, kind }));
+  // Records on the hot path are built as literals (the same fields, in the same order, as run.record()).
+  const clock = run.options.clock;
+  const started: StartedRecord = { type: "started", key, seq, kind, epoch: run.epoch, at: clock.now() };
+  run.log.append(started);
   const startedAt = performance.now();
   const idempotencyKey = `${run.header.runId}:${key}`;
-  const priorAttempts = run.state.failedAttempts.get(key) ?? 0;
   const log = (message: string) => run.emit("step:log", { key, message: String(message) });
   run.emit("step:start", { key, attempt: 1 });
   let value: Awaited<T>;
@@ -70,7 +73,7 @@ export async function runKeyedStep<T>(
     ({ value, attempts } = await runWithPolicies<Awaited<T>>(
       ({ attempt, signal }) => fn({ signal, attempt, idempotencyKey, log }) as Awaited<T> | Promise<Awaited<T>>,
       policy,
-      policyEnv(run, key, priorAttempts),
+      new StepPolicyEnv(run, key, run.state.failedAttempts.get(key) ?? 0),
     ));
   } catch (error) {
     if (error instanceof StepAttemptsExhausted) throw await deadLetterStep(run, key, seq, error.attempts, error.error);
@@ -80,7 +83,9 @@ export async function runKeyedStep<T>(
   if (encoded instanceof Unserializable) {
     throw await deadLetterStep(run, key, seq, attempts, new StepResultNotSerializableError(key, encoded.path, encoded.reason));
   }
-  const record = run.record<StepRecord>({ type: "step", key, seq, kind, out: encoded, attempts, ms: Math.round(performance.now() - startedAt) });
+  const record: StepRecord = {
+    type: "step", key, seq, kind, out: encoded, attempts, ms: Math.round(performance.now() - startedAt), epoch: run.epoch, at: clock.now(),
+  };
   let body: string;
   try {
     body = JSON.stringify(record);
@@ -92,7 +97,7 @@ export async function runKeyedStep<T>(
     const bytes = Buffer.byteLength(body);
     if (bytes > limit) throw await deadLetterStep(run, key, seq, attempts, new StepOutputTooLargeError(key, bytes, limit));
   }
-  const durable = run.log.appendDurable(record);
+  const durable = run.log.appendDurable(record, body);
   if (durable !== undefined) await durable;
   run.state.results.set(key, record);
   run.emit("step:complete", { key, attempts, ms: record.ms });
@@ -104,18 +109,32 @@ function maxBytes(run: ActiveRun, options: StepOptions<never> | StepOptions<unkn
   return (options as StepOptions | undefined)?.maxOutputBytes ?? run.options.maxOutputBytes;
 }
 
-function policyEnv(run: ActiveRun, key: string, priorAttempts: number): PolicyEnv {
-  return {
-    stepKey: key,
-    clock: run.options.clock,
-    random: run.options.random,
-    signal: run.signal,
-    breakers: run.breakers,
-    onAttemptFailed: ({ attempt, error, delayMs }) => {
-      const stored = storeError(error);
-      run.log.append(run.record<AttemptRecord>({ type: "attempt", key, attempt: priorAttempts + attempt, error: stored, delayMs }));
-      if (delayMs !== null) run.emit("step:retry", { key, attempt, error: stored, delayMs });
-    },
-    onBreakerTransition: (name, state) => run.emit(`breaker:${state}`, { name }),
-  };
+/** The policies' view of one step (one object per step; the callbacks live on the prototype). */
+class StepPolicyEnv implements PolicyEnv {
+  readonly clock: PolicyEnv["clock"];
+  readonly random: PolicyEnv["random"];
+  readonly signal: AbortSignal;
+  readonly breakers: PolicyEnv["breakers"];
+
+  constructor(
+    private readonly run: ActiveRun,
+    readonly stepKey: string,
+    private readonly priorAttempts: number,
+  ) {
+    this.clock = run.options.clock;
+    this.random = run.options.random;
+    this.signal = run.signal;
+    this.breakers = run.breakers;
+  }
+
+  onAttemptFailed({ attempt, error, delayMs }: AttemptFailure): void {
+    const { run, stepKey: key } = this;
+    const stored = storeError(error);
+    run.log.append(run.record<AttemptRecord>({ type: "attempt", key, attempt: this.priorAttempts + attempt, error: stored, delayMs }));
+    if (delayMs !== null) run.emit("step:retry", { key, attempt, error: stored, delayMs });
+  }
+
+  onBreakerTransition(name: string, state: BreakerTransition): void {
+    this.run.emit(`breaker:${state}`, { name });
+  }
 }

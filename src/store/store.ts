@@ -35,8 +35,12 @@ export interface RunLog {
   readonly runId: string;
   /** Writes a record now (write(2) for files), not waiting for durability. */
   append(record: JournalRecord): void;
-  /** Writes a record; the promise (absent for durability "process") settles once it is durable. */
-  appendDurable(record: JournalRecord): Promise<void> | undefined;
+  /**
+   * Writes a record; the promise (absent for durability "process") settles once it is durable. `body`, when
+   * given, is `JSON.stringify(record)` already computed by the caller; a store may use it instead of serializing
+   * the record again.
+   */
+  appendDurable(record: JournalRecord, body?: string): Promise<void> | undefined;
   /** Waits until everything appended is durable. */
   flush(): Promise<void>;
   /** Flushes and closes. Idempotent. */

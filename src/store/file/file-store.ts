@@ -230,8 +230,8 @@ class FileRunLog implements RunLog {
     if (INDEXED[record.type]) this.indexState(record);
   }
 
-  appendDurable(record: JournalRecord): Promise<void> | undefined {
-    const done = this.writer.appendDurable(JSON.stringify(record));
+  appendDurable(record: JournalRecord, body: string = JSON.stringify(record)): Promise<void> | undefined {
+    const done = this.writer.appendDurable(body);
     if (INDEXED[record.type]) this.indexState(record);
     return done;
   }
