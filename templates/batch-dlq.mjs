@@ -19,10 +19,11 @@
 // Edit the places marked EDIT.
 import * as fs from "node:fs/promises";
 import * as path from "node:path";
+import { fileURLToPath } from "node:url";
 import { TerminalError, createFileStore, workflow } from "steplog";
 
 const WORKFLOW = "batch-dlq";
-const store = () => createFileStore({ dir: process.env.STEPLOG_DIR ?? path.join(import.meta.dirname, ".steplog") });
+const store = () => createFileStore({ dir: process.env.STEPLOG_DIR ?? path.join(path.dirname(fileURLToPath(import.meta.url)), ".steplog") });
 
 // EDIT: the work for one item. Throw TerminalError for an item that can never succeed as it is (no retries);
 // any other error is retried (see `retry` below), then the item is dead-lettered.

@@ -44,10 +44,11 @@
 // Edit the places marked EDIT.
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { fileURLToPath } from "node:url";
 import { workflow } from "steplog";
 
 // EDIT: where the job writes its output.
-const OUT_DIR = process.env.CRON_JOB_OUT_DIR ?? path.join(import.meta.dirname, "out");
+const OUT_DIR = process.env.CRON_JOB_OUT_DIR ?? path.join(path.dirname(fileURLToPath(import.meta.url)), "out");
 
 export const nightly = workflow("cron-job", async (ctx, input) => {
   // ctx.now() is journaled: a resumed run sees the same "today" as the run that started.
