@@ -1,0 +1,7 @@
+/**
+ * `steplog/postgres`: the PostgreSQL store, workers, enqueueing, migrations and store selection. The only
+ * module that loads `pg` (an optional peer dependency): `import "steplog"` never does.
+ */
+export { createPostgresStore, PostgresStore } from "./postgres-store.js";
+export type { PostgresStoreOptions } from "./options.js";
+export { migrate, latestVersion } from "./migrate.js";
