@@ -42,6 +42,8 @@ export interface ExecuteRequest {
   parent?: { runId: string; stepKey: string };
   /** Called with the run id as soon as it is known (engine handles). */
   onRunId?: (runId: string) => void;
+  /** A lease of the run's (workflow, key) the caller already holds (a worker's claim): used instead of taking the lock, released at the end. */
+  lease?: RunLease;
 }
 
 /** How an execution ended. */
@@ -74,7 +76,7 @@ export async function executeRun(req: ExecuteRequest): Promise<RunOutcome> {
     }
     const newRunId = req.newRunId ?? ulid(req.definition.options.clock.now());
     const lockKey = key ?? newRunId;
-    const lease = await req.store.lock(workflow, lockKey, { onLocked: req.onLocked, ...(req.signal ? { signal: req.signal } : {}) });
+    const lease = req.lease ?? await req.store.lock(workflow, lockKey, { onLocked: req.onLocked, ...(req.signal ? { signal: req.signal } : {}) });
     if (isLockBusy(lease)) {
       if (req.onLocked === "fail") {
         const owner = lease.owner;
