@@ -4,7 +4,15 @@
  * refused with the path of the offending part.
  */
 import { SuperJSON } from "superjson";
+import { PersistenceError, messageOf } from "../errors.js";
 import type { EncodedValue, StoredError } from "./records.js";
+
+type TypedArray = Int8Array | Uint8Array | Uint8ClampedArray | Int16Array | Uint16Array | Int32Array | Uint32Array | Float32Array | Float64Array | BigInt64Array | BigUint64Array;
+const TYPED_ARRAY_BY_NAME = new Map<string, new (buffer: ArrayBuffer) => TypedArray>([
+  Int8Array, Uint8Array, Uint8ClampedArray, Int16Array, Uint16Array, Int32Array, Uint32Array, Float32Array,
+  Float64Array, BigInt64Array, BigUint64Array,
+].map((ctor) => [ctor.name, ctor]));
+const TYPED_ARRAYS: ReadonlySet<unknown> = new Set(TYPED_ARRAY_BY_NAME.values());
 
 const sj = new SuperJSON();
 sj.registerCustom<Buffer, string>(
@@ -14,6 +22,24 @@ sj.registerCustom<Buffer, string>(
     deserialize: (v) => Buffer.from(v, "base64"),
   },
   "Buffer",
+);
+// superjson's own typed-array rule writes a JSON array: NaN, Infinity and -0 in float arrays come back changed and
+// BigInt arrays cannot be written at all. Their bytes are stored instead (lossless for every element type).
+sj.registerCustom<TypedArray, string>(
+  {
+    isApplicable: (v): v is TypedArray => ArrayBuffer.isView(v) && TYPED_ARRAYS.has(v.constructor) && !Buffer.isBuffer(v),
+    serialize: (v) => `${v.constructor.name}:${Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString("base64")}`,
+    deserialize: (v) => {
+      const colon = v.indexOf(":");
+      const ctor = TYPED_ARRAY_BY_NAME.get(v.slice(0, colon));
+      if (ctor === undefined) throw new Error(`unknown typed array ${JSON.stringify(v.slice(0, colon))}`);
+      const bytes = Buffer.from(v.slice(colon + 1), "base64");
+      const copy = new ArrayBuffer(bytes.length);
+      new Uint8Array(copy).set(bytes);
+      return new ctor(copy);
+    },
+  },
+  "TypedArray",
 );
 
 /** Why a value cannot be journaled: the path (`result.rows[3].at`) and what was found there. */
@@ -53,10 +79,6 @@ export function isPlainJson(value: unknown, depth = 0): boolean {
   }
 }
 
-const TYPED_ARRAYS: ReadonlySet<unknown> = new Set([
-  Int8Array, Uint8Array, Uint8ClampedArray, Int16Array, Uint16Array, Int32Array, Uint32Array, Float32Array,
-  Float64Array, BigInt64Array, BigUint64Array,
-]);
 
 function describe(value: unknown): string {
   if (typeof value === "function") return "a function";
@@ -150,11 +172,18 @@ export function encodeValue(value: unknown, path = "result"): EncodedValue | Uns
   }
 }
 
-/** Decodes a journaled value. Never touches a prototype: `__proto__` keys stay own data properties. */
+/**
+ * Decodes a journaled value. Never touches a prototype: `__proto__` keys stay own data properties. A value
+ * steplog could not have written (superjson refuses it) is a PersistenceError (exit 60), not a workflow error.
+ */
 export function decodeValue(encoded: EncodedValue | undefined): unknown {
   if (encoded === undefined) return undefined;
   if (encoded.meta === undefined) return encoded.json;
-  return sj.deserialize(encoded as Parameters<typeof sj.deserialize>[0]);
+  try {
+    return sj.deserialize(encoded as Parameters<typeof sj.deserialize>[0]);
+  } catch (error) {
+    throw new PersistenceError(`a stored value cannot be read back (${messageOf(error)}); it was not written by steplog`, { cause: error });
+  }
 }
 
 /** Converts anything thrown into the form stored in the journal and DLQ. */
