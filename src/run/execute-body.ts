@@ -39,6 +39,7 @@ const CANCEL_GRACE_MS = 2000;
 
 /** Executes the workflow function of an opened run and journals how it ended. */
 export async function executeBody(req: ExecuteRequest, opened: Opened, lease: RunLease): Promise<BodyResult> {
+  if (req.shutdown?.aborted) return { kind: "interrupted", reason: "shut down before the run started" };
   const { definition, store } = req;
   const { header, log, state } = opened;
   const clock = definition.options.clock;

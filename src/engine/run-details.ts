@@ -1,0 +1,29 @@
+/**
+ * `engine.get(runId)`: a run's summary with its input and its result or error decoded from the journal.
+ */
+import type { EndRecord } from "../journal/records.js";
+import { decodeValue } from "../journal/values.js";
+import { checkRunId } from "../names.js";
+import type { Store } from "../store/store.js";
+import type { RunDetails } from "./engine.js";
+
+/** The details of a run, or undefined when the store has no such run. */
+export async function readRunDetails(store: Store, runId: string, inMemory: boolean): Promise<RunDetails | undefined> {
+  const summary = await store.getRun(checkRunId(runId));
+  if (summary === undefined) return undefined;
+  const run = await store.loadRun(runId);
+  const details: RunDetails = { ...summary, input: decodeValue(run.header.input), inMemory };
+  const end = summary.status === "running" || summary.status === "waiting" ? undefined : lastEnd(run.records);
+  if (end?.status === "completed") details.output = decodeValue(end.out);
+  else if (end?.error !== undefined) details.error = end.error;
+  return details;
+}
+
+/** The end record of a run, if it has one. */
+export function lastEnd(records: readonly { type: string }[]): EndRecord | undefined {
+  for (let i = records.length - 1; i >= 0; i--) {
+    const record = records[i]!;
+    if (record.type === "end") return record as EndRecord;
+  }
+  return undefined;
+}
