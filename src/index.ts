@@ -2,6 +2,7 @@
  * steplog: durable functions for Node.js. The public API; everything else is internal.
  */
 export { workflow, type Workflow } from "./workflow.js";
+export { createEngine, type Engine, type EngineOptions, type StartOptions, type RunHandle, type RunDetails, type ResumeAllOptions } from "./engine/engine.js";
 export type { ForkOptions } from "./run/fork.js";
 export type {
   WorkflowContext, StepContext, WaitForEventOptions, StandardSchemaLike, StandardResult, MapOptions, MapResult, ChildOptions,
