@@ -126,12 +126,22 @@ class FileStore implements Store {
     }
     if (statuses) runs = runs.filter((r) => statuses.has(r.status));
     runs.sort((a, b) => (a.runId < b.runId ? 1 : -1));
-    return filter.limit === undefined ? runs : runs.slice(0, filter.limit);
+    // Index files are append-only: a run removed by `steplog gc` is left out here, where its journal is missing.
+    const out: RunSummary[] = [];
+    for (const r of runs) {
+      if (filter.limit !== undefined && out.length >= filter.limit) break;
+      if (this.hasJournal(r)) out.push(r);
+    }
+    return out;
   }
 
   async latestRun(workflow: string, key: string, options: { unfinished?: boolean } = {}): Promise<RunSummary | undefined> {
     const runs = this.fold(readIndexLines(this.layout.keyIndex(workflow, key)), workflow).sort((a, b) => (a.runId < b.runId ? 1 : -1));
-    return options.unfinished ? runs.find((r) => r.status !== "completed" && r.status !== "cancelled") : runs[0];
+    return runs.find((r) => (!options.unfinished || (r.status !== "completed" && r.status !== "cancelled")) && this.hasJournal(r));
+  }
+
+  private hasJournal(run: RunSummary): boolean {
+    return exists(this.layout.journal(run.workflow, run.runId));
   }
 
   async lock(workflow: string, key: string, options: LockOptions): Promise<RunLease | LockBusy> {
