@@ -8,7 +8,7 @@ import { ulid } from "ulid";
 import { PersistenceError, messageOf } from "../../errors.js";
 import type { EncodedValue } from "../../journal/records.js";
 import type { InboxMessage } from "../store.js";
-import { ensureDir, writeFileAtomic, type Layout } from "./layout.js";
+import { ensureDir, removeEmptyDir, writeFileAtomic, type Layout } from "./layout.js";
 
 const CANCEL_FILE = "cancel.json";
 
@@ -80,11 +80,7 @@ export function watchInboxDir(layout: Layout, runId: string, onChange: () => voi
   return () => {
     clearInterval(timer);
     watcher?.close();
-    try {
-      fs.rmdirSync(dir); // only succeeds when nothing was delivered
-    } catch {
-      // not empty: messages stay for inspection and later waits
-    }
+    removeEmptyDir(dir); // when something was delivered, messages stay for inspection and later waits
   };
 }
 

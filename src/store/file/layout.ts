@@ -73,6 +73,17 @@ export function ensureDir(dir: string, root: string): void {
   made.add(dir);
 }
 
+/** Removes `dir` if it is empty (so that a later `ensureDir` creates it again); returns whether it did. */
+export function removeEmptyDir(dir: string): boolean {
+  try {
+    fs.rmdirSync(dir);
+  } catch {
+    return false;
+  }
+  made.delete(dir);
+  return true;
+}
+
 function mkdirSafe(dir: string, isRoot: boolean): void {
   try {
     fs.mkdirSync(dir, { mode: 0o700, recursive: isRoot });
