@@ -10,7 +10,8 @@ import { fileURLToPath } from "node:url";
 const here = path.dirname(fileURLToPath(import.meta.url));
 const script = path.join(here, "workflow.mjs");
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "steplog-demo-"));
-const say = (text) => process.stdout.write(`\n\x1b[1m== ${text}\x1b[0m\n`);
+const bold = process.stdout.isTTY && !process.env.NO_COLOR ? (text) => `\x1b[1m${text}\x1b[0m` : (text) => text;
+const say = (text) => process.stdout.write(`\n${bold(`== ${text}`)}\n`);
 
 function run(args, { killAfterStep } = {}) {
   return new Promise((resolve) => {
