@@ -3,11 +3,10 @@
 // For:        work that must stop until a person says yes (a deploy, a refund, a bulk mail): the run waits
 //             durably for an "approval" event; no process stays alive while it waits.
 // Run:        node human-approval.mjs --input '{"what":"deploy v1.2.3"}'
-//             The run prepares the request, prints the commands that approve or reject it, and exits 40
-//             (waiting: not a failure). Approve, then resume the run:
-//               node human-approval.mjs approve <runId> --by ada       (or: reject <runId> --by ada)
+//             The run prepares the request, prints the exact commands that approve or reject it, and exits
+//             40 (waiting: not a failure). Approve with the steplog CLI, then resume the run:
+//               npx steplog send <runId> approval --data '{"approved":true,"by":"ada"}' --dir <state dir>
 //               node human-approval.mjs --run-id <runId>
-//             The steplog CLI delivers the same event: npx steplog send <runId> approval --data '{"approved":true}'
 //             Running the script again before the event arrives exits 40 again and changes nothing.
 // Schedule:   the resume command can run from cron every few minutes: it exits 40 until the event is there.
 // On a crash: rerun the same command: the request is not prepared again, the wait resumes; an event sent
@@ -18,10 +17,12 @@
 // Edit the places marked EDIT.
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
-import { parseArgs } from "node:util";
-import { EventTimeoutError, createFileStore, workflow } from "steplog";
+import { EventTimeoutError, workflow } from "steplog";
 
-const script = path.relative(process.cwd(), fileURLToPath(import.meta.url)) || fileURLToPath(import.meta.url);
+const file = fileURLToPath(import.meta.url);
+const script = path.relative(process.cwd(), file) || file;
+// Where main() keeps state unless --dir is given: $STEPLOG_DIR, else .steplog/ beside this file.
+const stateDir = path.relative(process.cwd(), process.env.STEPLOG_DIR ?? path.join(path.dirname(file), ".steplog")) || ".";
 
 export const approval = workflow("human-approval", async (ctx, input) => {
   // EDIT: what needs approval.
@@ -30,8 +31,9 @@ export const approval = workflow("human-approval", async (ctx, input) => {
   // EDIT: tell the approver (mail, chat, ticket). The commands below approve or reject this run.
   await ctx.step("ask approver", ({ log }) => {
     log(`approval needed: ${request.what}`);
-    log(`approve: node ${script} approve ${ctx.runId} --by <name> && node ${script} --run-id ${ctx.runId}`);
-    log(`reject:  node ${script} reject ${ctx.runId} --by <name> && node ${script} --run-id ${ctx.runId}`);
+    const send = (approved) => `npx steplog send ${ctx.runId} approval --data '{"approved":${approved},"by":"<name>"}' --dir ${stateDir}`;
+    log(`approve: ${send(true)} && node ${script} --run-id ${ctx.runId}`);
+    log(`reject:  ${send(false)} && node ${script} --run-id ${ctx.runId}`);
   });
 
   let decision;
@@ -48,18 +50,4 @@ export const approval = workflow("human-approval", async (ctx, input) => {
   return { what: request.what, approved: true, by: decision.by ?? null, doneAt: done.at };
 });
 
-// `approve <runId>` / `reject <runId>`: delivers the event through the store (what `steplog send` does).
-const [command, runId, ...rest] = process.argv.slice(2);
-if (command === "approve" || command === "reject") {
-  const { values } = parseArgs({ args: rest, options: { by: { type: "string" }, dir: { type: "string" } } });
-  const dir = values.dir ?? process.env.STEPLOG_DIR ?? path.join(path.dirname(fileURLToPath(import.meta.url)), ".steplog");
-  const store = createFileStore({ dir });
-  if (!runId || !(await store.getRun(runId))) {
-    console.error(`unknown run id ${runId ?? "(none)"} in ${dir}`);
-    process.exit(10);
-  }
-  await store.sendEvent(runId, "approval", { json: { approved: command === "approve", by: values.by ?? null } }, Date.now());
-  console.error(`sent '${command}' to run ${runId}; resume it with: node ${script} --run-id ${runId}`);
-} else {
-  await approval.main();
-}
+await approval.main();
