@@ -5,3 +5,5 @@
 export { createPostgresStore, PostgresStore } from "./postgres-store.js";
 export type { PostgresStoreOptions } from "./options.js";
 export { migrate, latestVersion } from "./migrate.js";
+export { createWorker, type Worker, type WorkerOptions, type AnyWorkflow } from "./worker.js";
+export { enqueueRun, type EnqueueOptions, type EnqueuedRun } from "./enqueue.js";

@@ -83,11 +83,11 @@ export class LeaseKeeper {
     this.renewing = true;
     const leases = [...this.leases];
     try {
-      const rows = await this.db.query<{ workflow: string; key: string }>("lease renewal", this.db.statement("lease_renew", renewLeasesSql), [
+      const rows = await this.db.query<{ workflow: string; key: string; epoch: string }>("lease renewal", this.db.statement("lease_renew", renewLeasesSql), [
         leases.map((l) => l.workflow), leases.map((l) => l.key), leases.map((l) => l.epoch), this.leaseMs,
       ]);
-      const kept = new Set(rows.map((r) => `${r.workflow}\u0000${r.key}`));
-      for (const lease of leases) if (!kept.has(`${lease.workflow}\u0000${lease.key}`) && this.leases.has(lease)) lease.markLost();
+      const kept = new Set(rows.map((r) => `${r.workflow}\u0000${r.key}\u0000${r.epoch}`));
+      for (const lease of leases) if (!kept.has(`${lease.workflow}\u0000${lease.key}\u0000${lease.epoch}`) && this.leases.has(lease)) lease.markLost();
     } catch {
       // the database is unreachable: the next tick tries again; if the lease expires meanwhile, the epoch check fences
     } finally {

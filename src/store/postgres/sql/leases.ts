@@ -28,7 +28,7 @@ export const renewLeasesSql = (s: string) => `
   update ${s}.leases l set expires_at = now() + make_interval(secs => $4::double precision / 1000)
   from unnest($1::text[], $2::text[], $3::bigint[]) as t(workflow, key, epoch)
   where l.workflow = t.workflow and l.key = t.key and l.epoch = t.epoch
-  returning l.workflow, l.key`;
+  returning l.workflow, l.key, l.epoch`;
 
 /**
  * Releases a lease ($1 workflow, $2 key, $3 epoch); when a run of that key is left runnable (handed back),

@@ -35,7 +35,3 @@ export const latestRunSql = (s: string) => `
   where workflow = $1 and key = $2 and (not $3::boolean or status not in ('completed', 'cancelled'))
   order by run_id desc
   limit 1`;
-
-/** Marks a run failed when it is still marked running (a worker gave up on it without an end record). */
-export const markFailedSql = (s: string) => `
-  update ${s}.runs set status = 'failed', updated_at = $2 where run_id = $1 and status = 'running'`;
