@@ -19,7 +19,8 @@ export interface RunEventMap {
   "run:start": { key: string };
   "run:resume": { key: string; recordedSteps: number };
   "run:warning": { message: string };
-  "step:start": { key: string; attempt: number };
+  /** `maxAttempts`: how many attempts the step's retry policy allows (retries + 1). */
+  "step:start": { key: string; attempt: number; maxAttempts?: number };
   "step:replay": { key: string };
   "step:retry": { key: string; attempt: number; error: StoredError; delayMs: number };
   "step:complete": { key: string; attempts: number; ms: number };

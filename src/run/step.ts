@@ -66,7 +66,7 @@ export async function runKeyedStep<T>(
   const startedAt = performance.now();
   const idempotencyKey = `${run.header.runId}:${key}`;
   const log = (message: string) => run.emit("step:log", { key, message: String(message) });
-  run.emit("step:start", { key, attempt: 1 });
+  run.emit("step:start", { key, attempt: 1, maxAttempts: policy.retry.retries + 1 });
   let value: Awaited<T>;
   let attempts: number;
   try {
