@@ -28,7 +28,14 @@ interface Active {
   readonly settled: Promise<void>;
 }
 
-/** The {@link Engine} implementation. */
+/**
+ * The {@link Engine} implementation; use {@link createEngine}.
+ *
+ * @example
+ * ```ts
+ * const engine: Engine = new SteplogEngine({ dir: ".steplog", workflows: [approval] });
+ * ```
+ */
 export class SteplogEngine implements Engine {
   readonly #store: Store;
   readonly #clock: Clock | undefined;

@@ -2,6 +2,9 @@
  * The embedding API: a long-lived process (a server, a worker) starts runs, follows their events, delivers
  * events to waiting runs, cancels them, and picks up unfinished runs after a restart. Runs execute in this
  * process and wait in memory: a sleep ends on the engine's clock, an event wakes its run as soon as it is sent.
+ * A run that starts waiting emits `run:wait` and goes on with its next event when it wakes; its stream ends
+ * only after `run:complete`, `run:fail` or `run:cancel`. Child runs (`ctx.child`) execute inside their parent
+ * with their own workflow's clock; their events are not part of the parent's stream.
  */
 import type { Clock } from "../clock.js";
 import type { RunEvent, RunEventListener } from "../events.js";

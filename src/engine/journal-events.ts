@@ -10,7 +10,14 @@ import type { JournalRecord, StoredError } from "../journal/records.js";
 import { decodeValue } from "../journal/values.js";
 import type { LoadedRun } from "../store/store.js";
 
-/** The events a journal tells of, in record order. */
+/**
+ * The events a journal tells of, in record order.
+ *
+ * @example
+ * ```ts
+ * for (const event of eventsFromJournal(await store.loadRun(runId))) reader.push(event);
+ * ```
+ */
 export function eventsFromJournal(run: LoadedRun): RunEvent[] {
   const { runId, workflow, key, startedAt } = run.header;
   const base = { runId, workflow };

@@ -10,7 +10,14 @@ import type { Store } from "../store/store.js";
 import type { WorkflowDefinition } from "../workflow-definition.js";
 import type { StartOptions } from "./engine.js";
 
-/** What a launch needs from the engine. */
+/**
+ * What a launch needs from the engine.
+ *
+ * @example
+ * ```ts
+ * const ctx: LaunchContext = { store, clock: undefined, shutdown: shutdown.signal, listener, onLaunch, onRunId };
+ * ```
+ */
 export interface LaunchContext {
   store: Store;
   clock: Clock | undefined;
@@ -22,7 +29,15 @@ export interface LaunchContext {
   onRunId(runId: string, execution: Execution): void;
 }
 
-/** A run started by the engine. */
+/**
+ * A run started by the engine.
+ *
+ * @example
+ * ```ts
+ * execution.controller.abort(new RunCancelledError("no longer needed"));
+ * const outcome = await execution.outcome;
+ * ```
+ */
 export interface Execution {
   readonly controller: AbortController;
   /** Settles with how the execution ended; never rejects. */
@@ -32,6 +47,12 @@ export interface Execution {
 /**
  * How a launch went: the run executes (`runId` known), ended before executing (a recorded result), or was
  * skipped because another process holds its lock (with `onLocked` "skip").
+ *
+ * @example
+ * ```ts
+ * const launched: Launched = await launch(ctx, definition, input, {});
+ * if ("skipped" in launched) console.log(launched.skipped.owner);
+ * ```
  */
 export type Launched =
   | { execution: Execution; runId: string; executing: boolean }
@@ -39,7 +60,12 @@ export type Launched =
 
 /**
  * Starts a run and resolves once its id is known. Rejects when the run could not start (an error before the
- * journal was opened, or the lock held elsewhere).
+ * journal was opened).
+ *
+ * @example
+ * ```ts
+ * const launched = await launch(ctx, definitionOf(approval), { amount: 1 }, { key: "invoice-1" });
+ * ```
  */
 export async function launch(ctx: LaunchContext, definition: WorkflowDefinition, input: unknown, options: StartOptions): Promise<Launched> {
   const controller = new AbortController();

@@ -5,7 +5,16 @@ import { UsageError } from "../errors.js";
 import { definitionOf, type Workflow } from "../workflow.js";
 import type { WorkflowDefinition } from "../workflow-definition.js";
 
-/** Workflow definitions by name; one definition per name. */
+/**
+ * Workflow definitions by name; one definition per name.
+ *
+ * @example
+ * ```ts
+ * const registry = new WorkflowRegistry();
+ * registry.add(approval);
+ * const definition = registry.get("approval");
+ * ```
+ */
 export class WorkflowRegistry {
   readonly #byName = new Map<string, WorkflowDefinition>();
 

@@ -5,10 +5,26 @@
 import type { RunEvent } from "../events.js";
 import type { RunEventStream } from "./event-stream.js";
 
-/** The events that end a run's execution. */
+/**
+ * The events that end a run's execution.
+ *
+ * @example
+ * ```ts
+ * if (FINAL_EVENTS.has(event.type)) console.log("done");
+ * ```
+ */
 export const FINAL_EVENTS: ReadonlySet<RunEvent["type"]> = new Set(["run:complete", "run:fail", "run:cancel"]);
 
-/** One run's event history (the newest `limit` events) and its live readers. */
+/**
+ * One run's event history (the newest `limit` events) and its live readers.
+ *
+ * @example
+ * ```ts
+ * const channel = new RunChannel(runId, "approval", 1000);
+ * channel.push(event);
+ * channel.attach(new RunEventStream());
+ * ```
+ */
 export class RunChannel {
   readonly #events: RunEvent[] = [];
   readonly #readers = new Set<RunEventStream>();

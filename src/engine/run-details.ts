@@ -7,7 +7,14 @@ import { checkRunId } from "../names.js";
 import type { Store } from "../store/store.js";
 import type { RunDetails } from "./engine.js";
 
-/** The details of a run, or undefined when the store has no such run. */
+/**
+ * The details of a run, or undefined when the store has no such run.
+ *
+ * @example
+ * ```ts
+ * const details = await readRunDetails(store, runId, false);
+ * ```
+ */
 export async function readRunDetails(store: Store, runId: string, inMemory: boolean): Promise<RunDetails | undefined> {
   const summary = await store.getRun(checkRunId(runId));
   if (summary === undefined) return undefined;
@@ -19,7 +26,14 @@ export async function readRunDetails(store: Store, runId: string, inMemory: bool
   return details;
 }
 
-/** The end record of a run, if it has one. */
+/**
+ * The end record of a run, if it has one.
+ *
+ * @example
+ * ```ts
+ * const end = lastEnd((await store.loadRun(runId)).records);
+ * ```
+ */
 export function lastEnd(records: readonly { type: string }[]): EndRecord | undefined {
   for (let i = records.length - 1; i >= 0; i--) {
     const record = records[i]!;

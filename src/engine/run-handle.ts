@@ -5,7 +5,14 @@ import { RunCancelledError } from "../errors.js";
 import type { RunOutcome } from "../run/execute.js";
 import type { Engine, RunHandle } from "./engine.js";
 
-/** The value of a run that ended as `outcome`; throws its error otherwise. */
+/**
+ * The value of a run that ended as `outcome`; throws its error otherwise.
+ *
+ * @example
+ * ```ts
+ * const value = resultOf(await execution.outcome);
+ * ```
+ */
 export function resultOf(outcome: RunOutcome): unknown {
   switch (outcome.status) {
     case "completed":
@@ -23,7 +30,14 @@ export function resultOf(outcome: RunOutcome): unknown {
   }
 }
 
-/** A handle of run `runId`, settling with `outcome`. The outcome promise never rejects. */
+/**
+ * A handle of run `runId`, settling with `outcome`. The outcome promise never rejects.
+ *
+ * @example
+ * ```ts
+ * const handle = createRunHandle<number>(engine, runId, "approval", execution.outcome);
+ * ```
+ */
 export function createRunHandle<O>(engine: Engine, runId: string, workflow: string, outcome: Promise<RunOutcome>): RunHandle<O> {
   return {
     runId,

@@ -8,7 +8,14 @@ import { checkRunId, checkStepName } from "../names.js";
 import type { RunStatus, RunSummary, Store } from "../store/store.js";
 import { lastEnd } from "./run-details.js";
 
-/** Encodes `data` and puts it in the inbox of run `runId`; returns the message id. */
+/**
+ * Encodes `data` and puts it in the inbox of run `runId`; returns the message id.
+ *
+ * @example
+ * ```ts
+ * await deliverEvent(store, runId, "approval", { approved: true }, Date.now());
+ * ```
+ */
 export async function deliverEvent(store: Store, runId: string, event: string, data: unknown, at: number): Promise<string> {
   checkStepName(event);
   const summary = await knownRun(store, runId);
@@ -21,7 +28,14 @@ export async function deliverEvent(store: Store, runId: string, event: string, d
   return message.messageId;
 }
 
-/** Records a cancellation request; false (and nothing recorded) when the run already finished. */
+/**
+ * Records a cancellation request; false (and nothing recorded) when the run already finished.
+ *
+ * @example
+ * ```ts
+ * if (!(await requestCancel(store, runId, "duplicate", Date.now()))) console.log("already finished");
+ * ```
+ */
 export async function requestCancel(store: Store, runId: string, reason: string | null, at: number): Promise<boolean> {
   const summary = await knownRun(store, runId);
   if (summary.status === "completed" || summary.status === "cancelled") return false;
@@ -30,7 +44,14 @@ export async function requestCancel(store: Store, runId: string, reason: string 
   return true;
 }
 
-/** Unfinished top-level runs of `workflows`, oldest first; failed runs only when `failed` and not final. */
+/**
+ * Unfinished top-level runs of `workflows`, oldest first; failed runs only when `failed` and not final.
+ *
+ * @example
+ * ```ts
+ * const runs = await unfinishedRuns(store, ["approval"], true);
+ * ```
+ */
 export async function unfinishedRuns(store: Store, workflows: string[], failed: boolean): Promise<RunSummary[]> {
   const statuses: RunStatus[] = failed ? ["running", "waiting", "failed"] : ["running", "waiting"];
   const found: RunSummary[] = [];
