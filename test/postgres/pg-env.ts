@@ -27,13 +27,17 @@ const problem = await probe();
 
 /** `describe`, or a skip with the reason when PostgreSQL is unreachable (a failure in CI). */
 export function describePg(name: string, body: () => void): void {
-  if (problem === undefined) return describe(name, body);
+  if (problem === undefined) {
+    describe(name, body);
+    return;
+  }
   if (process.env.CI) {
-    return describe(name, () => {
+    describe(name, () => {
       it("needs PostgreSQL", () => {
         throw new Error(`PostgreSQL is unreachable at ${DATABASE_URL} (${problem}); CI must provide it`);
       });
     });
+    return;
   }
   console.warn(`[steplog tests] skipping "${name}": no PostgreSQL at ${DATABASE_URL} (${problem}); set STEPLOG_TEST_DATABASE_URL to run them`);
   describe.skip(name, body);

@@ -25,7 +25,7 @@ import { resolvePostgresOptions, type PostgresStoreOptions, type ResolvedPostgre
 import { PostgresRunLog } from "./run-log.js";
 import { cancelRequestSql, inboxSql, requestCancelSql, sendEventSql } from "./sql/inbox.js";
 import { acquireLeaseSql, leaseOwnerSql } from "./sql/leases.js";
-import { createRunSql, getRunSql, latestRunSql, listRunsSql, loadRunSql } from "./sql/runs.js";
+import { createRunSql, getRunSql, latestRunSql, listRunsSql, loadRunSql, markRunningSql } from "./sql/runs.js";
 
 interface SummaryRow {
   run_id: string;
@@ -98,7 +98,7 @@ export class PostgresStore implements Store {
 
   async createRun(header: RunHeader, options: RunLogOptions): Promise<RunLog> {
     await this.insertRun(header, options.epoch, false);
-    return this.logFor(header, options.epoch, 1);
+    return this.logFor(header, options, 1);
   }
 
   /** @internal Inserts a run row; `unfenced` for runs enqueued for workers (no lease is held). */
@@ -112,8 +112,11 @@ export class PostgresStore implements Store {
   }
 
   async openRun(runId: string, options: RunLogOptions): Promise<{ run: LoadedRun; log: RunLog }> {
-    const { run, lastSeq } = await this.readRun(runId);
-    return { run, log: this.logFor(run.header, options.epoch, lastSeq + 1) };
+    const { run, lastSeq, status } = await this.readRun(runId);
+    if (status !== "running" && !isFinal(run)) {
+      await this.db.query("mark run running", this.db.statement("run_running", markRunningSql), [runId, Date.now()]);
+    }
+    return { run, log: this.logFor(run.header, options, lastSeq + 1) };
   }
 
   async loadRun(runId: string): Promise<LoadedRun> {
@@ -207,14 +210,15 @@ export class PostgresStore implements Store {
     await this.db.end();
   }
 
-  private logFor(header: RunHeader, epoch: number, nextSeq: number): PostgresRunLog {
+  private logFor(header: RunHeader, options: RunLogOptions, nextSeq: number): PostgresRunLog {
     const { runId, workflow, key } = header;
-    return new PostgresRunLog({ runId, workflow, key, epoch, nextSeq, lastSeen: () => this.lastSeen.get(runId) ?? 0 }, this.queue);
+    const { epoch, durability } = options;
+    return new PostgresRunLog({ runId, workflow, key, epoch, durability, nextSeq, lastSeen: () => this.lastSeen.get(runId) ?? 0 }, this.queue);
   }
 
-  private async readRun(runId: string): Promise<{ run: LoadedRun; lastSeq: number }> {
+  private async readRun(runId: string): Promise<{ run: LoadedRun; lastSeq: number; status: RunStatus }> {
     checkRunId(runId);
-    const rows = await this.db.query<{ seq: number; body: string }>("load run", this.db.statement("run_load", loadRunSql), [runId]);
+    const rows = await this.db.query<{ seq: number; body: string; status: RunStatus | null }>("load run", this.db.statement("run_load", loadRunSql), [runId]);
     const location = `postgres://${this.db.target} ${this.options.schema}.records run ${runId}`;
     if (rows.length === 0 || rows[0]!.seq !== 0) {
       throw new UsageError(`unknown run id ${runId} in the ${this.description}; list runs with 'steplog list'`);
@@ -229,8 +233,17 @@ export class PostgresStore implements Store {
       crc = framed.crc;
     }
     const parsed = parseJournal(location, Buffer.from(text, "utf8"));
-    return { run: { header: parsed.header, records: parsed.records, location }, lastSeq: rows[rows.length - 1]!.seq };
+    return { run: { header: parsed.header, records: parsed.records, location }, lastSeq: rows[rows.length - 1]!.seq, status: rows[0]!.status! };
   }
+}
+
+/** True when the run's last end record makes it final (completed, cancelled, or failed and compensated). */
+function isFinal(run: LoadedRun): boolean {
+  for (let i = run.records.length - 1; i >= 0; i--) {
+    const record = run.records[i]!;
+    if (record.type === "end") return record.status !== "failed" || record.compensated === true;
+  }
+  return false;
 }
 
 function toSummary(row: SummaryRow): RunSummary {

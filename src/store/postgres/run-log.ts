@@ -4,6 +4,7 @@
  * the log refuses every later append, like the file journal writer.
  */
 import type { JournalRecord } from "../../journal/records.js";
+import type { Durability } from "../../journal/writer.js";
 import type { RunLog } from "../store.js";
 import type { AppendQueue, PendingBatch, QueuedLog, RunState } from "./append-queue.js";
 
@@ -18,6 +19,8 @@ export interface RunLogTarget {
   workflow: string;
   key: string;
   epoch: number;
+  /** "process": durable appends do not wait for their commit (they go out within one turn of the event loop). */
+  durability: Durability;
   /** The seq of the next record. */
   nextSeq: number;
   /** The last inbox position this process read for the run (for suspensions racing a delivery). */
@@ -56,8 +59,9 @@ export class PostgresRunLog implements RunLog, QueuedLog {
     this.queue.add(this);
   }
 
-  appendDurable(record: JournalRecord): Promise<void> {
+  appendDurable(record: JournalRecord): Promise<void> | undefined {
     this.append(record);
+    if (this.target.durability === "process") return undefined;
     return new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }));
   }
 

@@ -1,7 +1,8 @@
 /**
  * The hot path: records of any number of runs in one statement and one commit (group commit). Each run's
  * records are inserted only if the run's lease still has the epoch its log was opened with (the fencing
- * token), checked in the same statement; the run's status (running, waiting and its wake time, ended) is
+ * token), checked in the same statement (a (workflow, key) that was never leased, as in tools and tests that
+ * write without a lock, has no lease row and is not fenced); the run's status (running, waiting and its wake time, ended) is
  * updated with them. A run missing from the result was fenced out. `s` is the quoted schema name.
  *
  * Parameters: records ($1 run ids, $2 seqs, $3 bodies); one entry per run ($4 run ids, $5 workflows, $6 keys,
@@ -17,7 +18,7 @@ export const appendRecordsSql = (s: string) => `
       as t(run_id, workflow, key, epoch, status, wake_at, wait_event, last_seen, at)
   ), fenced as (
     select t.* from runs_in t
-    join ${s}.leases l on l.workflow = t.workflow and l.key = t.key and l.epoch = t.epoch
+    where not exists (select 1 from ${s}.leases l where l.workflow = t.workflow and l.key = t.key and l.epoch <> t.epoch)
   ), inserted as (
     insert into ${s}.records (run_id, seq, body)
     select r.run_id, r.seq, r.body from unnest($1::text[], $2::integer[], $3::text[]) as r(run_id, seq, body)

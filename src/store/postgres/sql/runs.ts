@@ -5,19 +5,27 @@
 
 const SUMMARY = "run_id, workflow, key, status, started_at, updated_at, parent_run_id";
 
-/** Inserts a run when the caller holds the lease of its (workflow, key) at `$9`; returns its id, or nothing. */
+/**
+ * Inserts a run unless another holder has the lease of its (workflow, key) (`$8` is the caller's epoch; `$7`
+ * skips the check, for runs enqueued for workers); returns its id, or nothing.
+ */
 export const createRunSql = (s: string) => `
   insert into ${s}.runs (run_id, workflow, key, status, header, parent_run_id, started_at, updated_at)
   select $1, $2, $3, 'running', $4, $5, $6, $6
-  where $7::boolean or exists (select 1 from ${s}.leases where workflow = $2 and key = $3 and epoch = $8)
+  where $7::boolean or not exists (select 1 from ${s}.leases where workflow = $2 and key = $3 and epoch <> $8)
   returning run_id`;
 
-/** The header (seq 0) and the records of a run, in order. */
+/** The header (seq 0, with the run's status) and the records of a run, in order. */
 export const loadRunSql = (s: string) => `
-  select 0 as seq, header as body from ${s}.runs where run_id = $1
+  select 0 as seq, header as body, status from ${s}.runs where run_id = $1
   union all
-  select seq, body from ${s}.records where run_id = $1
+  select seq, body, null from ${s}.records where run_id = $1
   order by seq`;
+
+/** Marks a reopened (waiting or failed, not final) run as running again: $1 run id, $2 time. */
+export const markRunningSql = (s: string) => `
+  update ${s}.runs set status = 'running', wake_at = null, wait_event = null, updated_at = $2
+  where run_id = $1 and status <> 'running'`;
 
 /** One run's summary. */
 export const getRunSql = (s: string) => `select ${SUMMARY} from ${s}.runs where run_id = $1`;
