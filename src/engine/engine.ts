@@ -159,7 +159,7 @@ export interface Engine {
   cancel(runId: string, reason?: string): Promise<boolean>;
   /** Runs in the store, newest first; a run waiting in this engine's memory is reported as "waiting". */
   list(filter?: RunFilter): Promise<RunSummary[]>;
-  /** A run's summary with its decoded input and result or error, or undefined for an unknown id. */
+  /** A run's summary with its decoded input and result or error, or undefined for an unknown id (a malformed id throws UsageError). */
   get(runId: string): Promise<RunDetails | undefined>;
   /**
    * Resumes, in memory, every unfinished run of the registered workflows in the store (running, waiting, and
@@ -173,7 +173,8 @@ export interface Engine {
    * Stops the engine: no new runs; in-flight runs are interrupted (their steps' signals abort, they get the
    * workflow's `shutdownGraceMs` to settle), nothing more is journaled, so they stay resumable by `resumeAll()`
    * in the next engine. Their streams end without a final event and their `result()` rejects with
-   * RunCancelledError. Resolves once every run has stopped. The store is not closed.
+   * RunCancelledError. Resolves once every run has stopped (a start still waiting for a lock held by another
+   * process stops once it gets the lock, before running anything). The store is not closed.
    */
   close(): Promise<void>;
 }
