@@ -40,8 +40,22 @@ function flushAll(): void {
     writers[0]!.syncNow();
     return;
   }
-  // Several files: let the thread pool overlap their fdatasyncs instead of paying each one in turn.
-  for (const writer of writers) writer.syncInBackground();
+  // Several files: let the thread pool overlap their fdatasyncs instead of paying each one in turn. New files
+  // in the same directory share one fsync of that directory.
+  const directories = new Map<string, Promise<void>>();
+  for (const writer of writers) writer.syncInBackground(directories);
+}
+
+/** fsyncs a directory on the libuv thread pool. */
+function fsyncDirectoryInBackground(dir: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    fs.open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW, (openError, fd) => {
+      if (openError) return reject(openError);
+      fs.fsync(fd, (syncError) => {
+        fs.close(fd, () => (syncError ? reject(syncError) : resolve()));
+      });
+    });
+  });
 }
 
 /** Opens a path for appending, refusing symlinks, with mode 0600 for new files. */
@@ -229,22 +243,25 @@ export class JournalWriter {
     this.settle();
   }
 
-  /** fdatasyncs on the libuv thread pool, so that several files sync at once. */
-  syncInBackground(): void {
+  /**
+   * fdatasyncs on the libuv thread pool, so that several files sync at once. A new file's directory is fsynced
+   * there too, once per directory and flush (`directories` is shared by the writers of one flush).
+   */
+  syncInBackground(directories: Map<string, Promise<void>> = new Map()): void {
     if (this.failure || this.closed) return this.settle();
     const target = this.goodBytes;
     const waiters = this.waiters;
     this.waiters = [];
-    fs.fdatasync(this.fd, (syncError) => {
-      let error: unknown = syncError;
-      if (!error && this.directoryToSync !== undefined) {
-        try {
-          fsyncDirectory(this.directoryToSync);
-          this.directoryToSync = undefined;
-        } catch (dirError) {
-          error = dirError;
-        }
+    const directory = this.directoryToSync;
+    let directorySynced: Promise<void> | undefined;
+    if (directory !== undefined) {
+      directorySynced = directories.get(directory);
+      if (directorySynced === undefined) {
+        directories.set(directory, (directorySynced = fsyncDirectoryInBackground(directory)));
+        directorySynced.catch(() => undefined); // each writer of the directory handles the error itself
       }
+    }
+    const done = (error: unknown): void => {
       if (error) {
         this.fail(`fsync of ${this.file} failed: ${messageOf(error)}`, error, this.syncedBytes);
         for (const w of waiters) w.reject(this.failure!);
@@ -252,6 +269,13 @@ export class JournalWriter {
       }
       this.syncedBytes = Math.max(this.syncedBytes, target);
       for (const w of waiters) w.resolve();
+    };
+    fs.fdatasync(this.fd, (syncError) => {
+      if (syncError || directorySynced === undefined) return done(syncError);
+      directorySynced.then(() => {
+        if (this.directoryToSync === directory) this.directoryToSync = undefined;
+        done(null);
+      }, done);
     });
   }
 
