@@ -3,6 +3,7 @@
  * (`--log json`), or live lines on a TTY (`--log pretty`). Stdout is reserved for the result.
  */
 import type { RunEvent, RunEventListener } from "../events.js";
+import { createTtyReporter } from "./tty-reporter.js";
 
 /** The reporter's output style. */
 export type LogStyle = "pretty" | "plain" | "json";
@@ -55,14 +56,17 @@ export function plainLine(event: RunEvent): string | undefined {
 }
 
 /**
- * A listener that reports run events to stderr.
+ * A listener that reports run events to stderr: live lines on a terminal for "pretty" (plain lines when stderr
+ * is not a TTY or `write` is given), plain lines, or one JSON event per line.
  *
  * @example
  * ```ts
  * workflow("w", fn, { onEvent: createConsoleReporter("plain") });
  * ```
  */
-export function createConsoleReporter(style: LogStyle, write: LineWriter = stderrWriter): RunEventListener {
+export function createConsoleReporter(style: LogStyle, write?: LineWriter): RunEventListener {
+  if (style === "pretty" && write === undefined && process.stderr.isTTY) return createTtyReporter(process.stderr);
+  write ??= stderrWriter;
   if (style === "json") return (event) => write(JSON.stringify(event, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v)));
   return (event) => {
     const line = plainLine(event);
