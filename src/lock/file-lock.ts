@@ -205,7 +205,9 @@ async function attemptOnce(paths: LockPaths, options: FileLockOptions, timing: {
     if (attempt.claimed) removeOwnLock(attempt);
     else removeCandidate(attempt);
     const code = errnoCode(error);
-    if (code === EPOCH_MOVED) return { retry: true };
+    // EPOCH_MOVED: another holder came and went since the candidate was made. ENOENT after the rename: the new
+    // lock was taken away before proper-lockfile finished (forceUnlock, or reclaimed after a long stall).
+    if (code === EPOCH_MOVED || (attempt.claimed && code === "ENOENT")) return { retry: true };
     if (code === "ELOCKED" || code === "EEXIST" || code === "ENOTEMPTY") return inspectHeldLock(paths, timing.staleMs);
     checkDirectory(paths.lock, lstatOrUndefined(paths.lock), "lock path");
     if (error instanceof PersistenceError) throw error;

@@ -38,10 +38,10 @@ describe("acquireFileLock", () => {
       epochs.push(lease.epoch);
       await lease.release();
     }
-    const holder = startHolder(lockDir, "job", "fail");
-    holder.send("go");
+    const holder = startHolder(lockDir, "fail");
+    holder.go("job");
     epochs.push((await holder.next("acquired")).epoch!);
-    holder.send("release");
+    holder.end();
     await holder.next("released");
     const last = await acquired(lockDir, "job");
     epochs.push(last.epoch);
@@ -63,8 +63,8 @@ describe("acquireFileLock", () => {
 
   it("with wait gets the lock once the holder (another process) releases it", async () => {
     const lockDir = tempLockDir();
-    const holder = startHolder(lockDir, "job", "fail");
-    holder.send("go");
+    const holder = startHolder(lockDir, "fail");
+    holder.go("job");
     const held = await holder.next("acquired");
 
     let settled = false;
@@ -73,7 +73,7 @@ describe("acquireFileLock", () => {
     expect(settled).toBe(false);
     expect(readLockOwner(lockDir, "job")?.pid).toBe(holder.pid);
 
-    holder.send("release");
+    holder.end();
     const lease = (await waiting) as RunLease;
     expect(isLockBusy(lease)).toBe(false);
     expect(lease.epoch).toBe(held.epoch! + 1);

@@ -15,6 +15,16 @@ export interface HolderMessage {
   pid: number;
   epoch?: number;
   owner?: { pid: number; host: string; since: number; epoch: number } | null;
+  /** With `pauseMs`: outcomes of unlink and rename calls on the lock path before the answer. */
+  onLockPath?: { unlinked: number; unlinkMissed: number; renamedOnto: number; renameRefused: number };
+}
+
+/** Options of {@link startHolder}. */
+export interface HolderOptions {
+  /** Directory of `<name>.held` files, to which the holder appends "<pid> <epoch>" while it holds `<name>`. */
+  heldLogDir?: string;
+  /** Pause before every unlink, so that contenders that judged a lock stale act on it together. */
+  pauseMs?: number;
 }
 
 /** A running holder fixture. */
@@ -23,25 +33,32 @@ export interface HolderProcess {
   readonly pid: number;
   /** The next message of one of these kinds (messages are kept, so none is missed). */
   next(...events: Array<HolderMessage["event"]>): Promise<HolderMessage>;
-  send(command: "go" | "release"): void;
+  /** Tries to take the lock `name` (answers "acquired" or "busy"). */
+  go(name: string): void;
+  /** Releases the lock held (answers "released"). */
+  release(): void;
+  /** Ends stdin: the holder releases what it holds and exits. */
+  end(): void;
   /** Resolves with the exit code, or the signal name. */
   readonly exited: Promise<number | string>;
 }
 
 /**
- * Starts a holder of `name` in `lockDir`.
+ * Starts a holder of locks in `lockDir`.
  *
  * @example
  * ```ts
- * const holder = startHolder(lockDir, "job", "skip");
- * await holder.next("ready");
- * holder.send("go");
+ * const holder = startHolder(lockDir, "skip");
+ * holder.go("job");
  * const { epoch } = await holder.next("acquired");
  * ```
  */
-export function startHolder(lockDir: string, name: string, onLocked: string, heldLog?: string): HolderProcess {
-  const args = ["--import", "tsx", fixture, lockDir, name, onLocked, ...(heldLog === undefined ? [] : [heldLog])];
-  const child = spawn(process.execPath, args, { cwd: repoRoot, stdio: ["pipe", "pipe", "inherit"] });
+export function startHolder(lockDir: string, onLocked: string, options: HolderOptions = {}): HolderProcess {
+  const args = ["--import", "tsx", fixture, lockDir, onLocked, ...(options.heldLogDir === undefined ? [] : [options.heldLogDir])];
+  const env = { ...process.env, LOCK_RACE_PAUSE_MS: String(options.pauseMs ?? 0) };
+  const child = spawn(process.execPath, args, { cwd: repoRoot, env, stdio: ["pipe", "pipe", "inherit"] });
+  // A holder that was killed drops what is written to it.
+  child.stdin!.on("error", () => undefined);
   const messages: HolderMessage[] = [];
   const waiters: Array<() => void> = [];
   let ended = false;
@@ -68,7 +85,9 @@ export function startHolder(lockDir: string, name: string, onLocked: string, hel
     child,
     pid: child.pid!,
     next,
-    send: (command) => child.stdin!.write(`${command}\n`),
+    go: (name) => child.stdin!.write(`go ${name}\n`),
+    release: () => child.stdin!.write("release\n"),
+    end: () => child.stdin!.end(),
     exited,
   };
 }
