@@ -48,7 +48,7 @@ export function timelineLines(run: LoadedRun, t: Timeline, c: Palette): string[]
     details.push(detailLines(call, c));
   }
   const [head, ...body] = table(rows).split("\n");
-  const out = [head!];
+  const out = [head!.trimEnd()];
   body.forEach((line, i) => out.push(line.trimEnd(), ...(details[i] ?? []).map((d) => `      ${d}`)));
   if (t.calls.length === 0) out.push(c.dim("  (no steps recorded)"));
   return out;
