@@ -63,7 +63,7 @@ describe("crash and resume (child processes)", () => {
       const root = tempDir("kill");
       const stateDir = path.join(root, "state");
       const sink = path.join(root, "sink");
-      const env = { STEPS: String(variant.steps), SINK: sink, DURABILITY: variant.durability, STEP_DELAY_MS: "2" };
+      const env = { STEPS: String(variant.steps), SINK: sink, DURABILITY: variant.durability, STEP_DELAY_MS: "8" };
       const kills: Array<{ sinkLines: number; recorded: Set<string>; inDoubt: Set<string> }> = [];
 
       for (let i = 0; i < variant.kills; i++) {
