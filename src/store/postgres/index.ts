@@ -7,3 +7,5 @@ export type { PostgresStoreOptions } from "./options.js";
 export { migrate, latestVersion } from "./migrate.js";
 export { createWorker, type Worker, type WorkerOptions, type AnyWorkflow } from "./worker.js";
 export { enqueueRun, type EnqueueOptions, type EnqueuedRun } from "./enqueue.js";
+export { storeFromOptions, type StoreSelection } from "./select-store.js";
+export { exportRun, type ExportedRun } from "../transfer.js";
