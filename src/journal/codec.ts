@@ -31,6 +31,40 @@ export function frameLine(body: string, previousCrc: number): FramedLine {
 /** The parsed object and its CRC, or why the line could not be read. */
 export type UnframeResult = { ok: true; value: Record<string, unknown>; crc: number } | { ok: false; reason: string };
 
+const OPEN_BRACE = new Uint8Array([0x7b]);
+
+/**
+ * Verifies one line held as UTF-8 bytes (`bytes[start..end)`, without its newline) against the chain and parses
+ * it: the same checks and results as {@link unframeLine} on the decoded line, without decoding the whole file
+ * into one string or re-encoding each line for its checksum.
+ */
+export function unframeBytes(bytes: Buffer, start: number, end: number, previousCrc: number): UnframeResult {
+  const length = end - start;
+  if (length <= PREFIX_LENGTH || bytes[start + PREFIX_LENGTH - 2] !== 34 || bytes[start + PREFIX_LENGTH - 1] !== 44) {
+    return { ok: false, reason: "the line does not start with a checksum" };
+  }
+  for (let i = 0; i < PREFIX.length; i++) {
+    if (bytes[start + i] !== PREFIX.charCodeAt(i)) return { ok: false, reason: "the line does not start with a checksum" };
+  }
+  let expected = 0;
+  for (let i = start + PREFIX.length; i < start + PREFIX.length + 8; i++) {
+    const c = bytes[i]!;
+    const digit = c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : -1;
+    if (digit < 0) return { ok: false, reason: "checksum mismatch (the line was changed, or a line before it was deleted, duplicated or moved)" };
+    expected = expected * 16 + digit;
+  }
+  const crc = crc32(bytes.subarray(start + PREFIX_LENGTH, end), crc32(OPEN_BRACE, previousCrc));
+  if (crc !== expected) return { ok: false, reason: "checksum mismatch (the line was changed, or a line before it was deleted, duplicated or moved)" };
+  let value: unknown;
+  try {
+    value = JSON.parse("{" + bytes.toString("utf8", start + PREFIX_LENGTH, end));
+  } catch {
+    return { ok: false, reason: "not valid JSON" };
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return { ok: false, reason: "not a JSON object" };
+  return { ok: true, value: value as Record<string, unknown>, crc };
+}
+
 /** Verifies one line (without its newline) against the chain and parses it. */
 export function unframeLine(line: string, previousCrc: number): UnframeResult {
   if (!line.startsWith(PREFIX) || line.length <= PREFIX_LENGTH || line.charCodeAt(PREFIX_LENGTH - 2) !== 34 || line.charCodeAt(PREFIX_LENGTH - 1) !== 44) {

@@ -4,7 +4,7 @@
  */
 import * as fs from "node:fs";
 import { JournalCorruptError, PersistenceError, messageOf } from "../errors.js";
-import { unframeLine } from "./codec.js";
+import { unframeBytes } from "./codec.js";
 import { JOURNAL_VERSION, isRecordType, type JournalRecord, type RunHeader } from "./records.js";
 import { openError } from "./writer.js";
 
@@ -45,35 +45,34 @@ export function readJournal(file: string): ReadJournal {
 
 /** Verifies and parses journal bytes (exported for tools that read journals from elsewhere). */
 export function parseJournal(file: string, bytes: Buffer): ReadJournal {
-  const text = bytes.toString("utf8");
+  // Works on the bytes: no decoding of the whole file into one string (a second copy of a large journal).
   const records: JournalRecord[] = [];
   let header: RunHeader | undefined;
   let crc = 0;
   let start = 0;
   let lineNo = 0;
-  let validChars = 0;
   let tornTail: ReadJournal["tornTail"];
   const checker = new RecordRules(file);
-  while (start < text.length) {
+  const size = bytes.length;
+  while (start < size) {
     lineNo++;
-    const end = text.indexOf("\n", start);
+    const end = bytes.indexOf(10, start);
     if (end === -1) {
-      tornTail = { line: lineNo, bytes: Buffer.byteLength(text.slice(start)) };
+      tornTail = { line: lineNo, bytes: size - start };
       break;
     }
-    const result = unframeLine(text.slice(start, end), crc);
+    const result = unframeBytes(bytes, start, end, crc);
     if (!result.ok) throw new JournalCorruptError(file, lineNo, result.reason);
     crc = result.crc;
     if (header === undefined) header = checkHeader(file, result.value);
     else records.push(checker.check(result.value, lineNo));
     start = end + 1;
-    validChars = start;
   }
   if (header === undefined) {
     if (tornTail) throw new JournalCorruptError(file, 1, "the header line is incomplete (the run was interrupted while it was being created)");
     throw new JournalCorruptError(file, 1, "the file is empty");
   }
-  const validBytes = validChars === text.length ? bytes.length : Buffer.byteLength(text.slice(0, validChars));
+  const validBytes = tornTail ? size - tornTail.bytes : size;
   const out: ReadJournal = { file, header, records, validBytes, lastCrc: crc };
   if (tornTail) out.tornTail = tornTail;
   return out;
@@ -107,39 +106,40 @@ class RecordRules {
   constructor(private readonly file: string) {}
 
   check(value: Record<string, unknown>, line: number): JournalRecord {
-    const fail = (reason: string): never => {
-      throw new JournalCorruptError(this.file, line, reason);
-    };
-    if (!isRecordType(value.type)) fail(`unknown record type ${JSON.stringify(value.type)}`);
+    if (!isRecordType(value.type)) this.fail(line, `unknown record type ${JSON.stringify(value.type)}`);
     const epoch = value.epoch;
-    if (typeof epoch !== "number") return fail("the record has no epoch");
-    if (epoch < this.epoch) fail(`a record of lock epoch ${epoch} follows one of epoch ${this.epoch} (a writer that had lost its lock)`);
+    if (typeof epoch !== "number") return this.fail(line, "the record has no epoch");
+    if (epoch < this.epoch) this.fail(line, `a record of lock epoch ${epoch} follows one of epoch ${this.epoch} (a writer that had lost its lock)`);
     if (epoch > this.epoch) {
       this.epoch = epoch;
       this.lastStartedSeq = 0;
       this.startedInEpoch.clear();
     }
-    if (this.finished) fail("a record follows the run's final end record");
+    if (this.finished) this.fail(line, "a record follows the run's final end record");
     const record = value as unknown as JournalRecord;
     switch (record.type) {
       case "started":
-        if (record.seq <= this.lastStartedSeq) fail(`step call #${record.seq} is out of order`);
+        if (record.seq <= this.lastStartedSeq) this.fail(line, `step call #${record.seq} is out of order`);
         this.lastStartedSeq = record.seq;
         this.startedInEpoch.add(record.key);
         break;
       case "step":
-        if ((record.kind === "step" || record.kind === "child") && !this.startedInEpoch.has(record.key)) fail(`result of step '${record.key}' without its started record`);
-        if (this.results.has(record.key)) fail(`a second result for step '${record.key}'`);
+        if ((record.kind === "step" || record.kind === "child") && !this.startedInEpoch.has(record.key)) this.fail(line, `result of step '${record.key}' without its started record`);
+        if (this.results.has(record.key)) this.fail(line, `a second result for step '${record.key}'`);
         this.results.add(record.key);
         break;
       case "attempt":
       case "step-failed":
-        if (!this.startedInEpoch.has(record.key)) fail(`${record.type} of step '${record.key}' without its started record`);
+        if (!this.startedInEpoch.has(record.key)) this.fail(line, `${record.type} of step '${record.key}' without its started record`);
         break;
       case "end":
         if (record.status !== "failed" || record.compensated === true) this.finished = true;
         break;
     }
     return record;
+  }
+
+  private fail(line: number, reason: string): never {
+    throw new JournalCorruptError(this.file, line, reason);
   }
 }
