@@ -110,9 +110,7 @@ export async function acquireFileLock(lockDir: string, name: string, options: Fi
  */
 export function readLockOwner(lockDir: string, name: string): LockOwner | undefined {
   const paths = lockPaths(lockDir, name);
-  if (lstatOrUndefined(paths.dir) === undefined) return undefined;
-  checkDirectory(paths.dir, lstatOrUndefined(paths.dir), "lock directory");
-  const held = readHeldLock(paths);
+  const held = lockExists(paths) ? readHeldLock(paths) : undefined;
   return held?.record && toLockOwner(held.record);
 }
 
@@ -127,12 +125,7 @@ export function readLockOwner(lockDir: string, name: string): LockOwner | undefi
  */
 export function forceUnlock(lockDir: string, name: string): boolean {
   const paths = lockPaths(lockDir, name);
-  const dirStat = lstatOrUndefined(paths.dir);
-  if (dirStat === undefined) return false;
-  checkDirectory(paths.dir, dirStat, "lock directory");
-  const lockStat = lstatOrUndefined(paths.lock);
-  if (lockStat === undefined) return false;
-  checkDirectory(paths.lock, lockStat, "lock path");
+  if (!lockExists(paths)) return false;
   let removed = false;
   try {
     for (const entry of fs.readdirSync(paths.lock)) {
@@ -175,6 +168,15 @@ function resolveTiming(options: FileLockOptions): { staleMs: number; updateMs: n
     throw new UsageError(`Expected \`updateMs\` to be an integer from 1000 to staleMs / 2 (${staleMs / 2}), got ${updateMs}`);
   }
   return { staleMs, updateMs };
+}
+
+/** Whether the lock path exists; refuses a lock directory or lock path that is a symlink or not a directory. */
+function lockExists(paths: LockPaths): boolean {
+  const dirStat = lstatOrUndefined(paths.dir);
+  checkDirectory(paths.dir, dirStat, "lock directory");
+  const lockStat = dirStat && lstatOrUndefined(paths.lock);
+  checkDirectory(paths.lock, lockStat, "lock path");
+  return lockStat !== undefined;
 }
 
 function ensureLockDir(dir: string): void {
@@ -325,14 +327,18 @@ function readHeldLock(paths: LockPaths): HeldLock | undefined {
   const stat = lstatOrUndefined(paths.lock);
   if (stat === undefined) return undefined;
   checkDirectory(paths.lock, stat, "lock path");
-  const entries = ignoreCodes(() => fs.readdirSync(paths.lock), "ENOENT");
-  if (entries === undefined || entries.length === 0) return undefined;
-  const ownerName = entries.find((entry) => entry.startsWith(OWNER_PREFIX));
-  if (ownerName === undefined) return { ownerFile: undefined, record: undefined, mtimeMs: stat.mtimeMs };
-  const ownerFile = path.join(paths.lock, ownerName);
-  const text = ignoreCodes(() => readTextNoFollow(ownerFile), "ENOENT");
-  if (text === undefined) return undefined;
-  return { ownerFile, record: parseOwnerRecord(text), mtimeMs: stat.mtimeMs };
+  try {
+    const entries = ignoreCodes(() => fs.readdirSync(paths.lock), "ENOENT");
+    if (entries === undefined || entries.length === 0) return undefined;
+    const ownerName = entries.find((entry) => entry.startsWith(OWNER_PREFIX));
+    if (ownerName === undefined) return { ownerFile: undefined, record: undefined, mtimeMs: stat.mtimeMs };
+    const ownerFile = path.join(paths.lock, ownerName);
+    const text = ignoreCodes(() => readTextNoFollow(ownerFile), "ENOENT");
+    if (text === undefined) return undefined;
+    return { ownerFile, record: parseOwnerRecord(text), mtimeMs: stat.mtimeMs };
+  } catch (error) {
+    throw new PersistenceError(`cannot read the lock ${paths.lock}: ${messageOf(error)}`, { cause: error });
+  }
 }
 
 /** Busy with its owner, or (when the owner is gone or the lock stale) reclaimed and to be tried again. */
@@ -365,11 +371,10 @@ function leaseOf(attempt: Attempt, release: () => Promise<void>): RunLease {
 async function releaseLock(attempt: Attempt, release: () => Promise<void>): Promise<void> {
   attempt.releasing = true;
   try {
-    await release();
-    // After a compromise proper-lockfile answers ERELEASED without removing anything: remove what is still ours.
+    // After a compromise proper-lockfile answers ERELEASED and removes nothing, so remove what is still ours.
+    await release().catch((error: unknown) => (errnoCode(error) === "ERELEASED" ? undefined : Promise.reject(error)));
     removeOwnLock(attempt);
   } catch (error) {
-    if (errnoCode(error) === "ERELEASED") return ignoreCodes(() => removeOwnLock(attempt));
     throw new PersistenceError(`cannot release the lock ${attempt.paths.lock}: ${messageOf(error)}`, { cause: error });
   }
 }

@@ -56,14 +56,17 @@ export function currentProcessIdentity(): ProcessIdentity {
  * ```
  */
 export function probeProcess(pid: number): ProcessProbe {
+  let signalable = true;
   try {
     process.kill(pid, 0);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "ESRCH") return { running: false };
+    signalable = false;
   }
   const stat = readStat(pid);
-  if (stat === "gone" || stat?.zombie) return { running: false };
-  return { running: true, startTime: stat?.startTime };
+  // A process of another user may be hidden from /proc (mount option hidepid): absent there is not gone.
+  if ((stat === "gone" && signalable) || (stat !== "gone" && stat?.zombie)) return { running: false };
+  return { running: true, startTime: stat === "gone" ? undefined : stat?.startTime };
 }
 
 /** Fields of /proc/<pid>/stat; "gone" when /proc has no such pid; undefined when /proc cannot be read. */

@@ -1,9 +1,10 @@
+import { once } from "node:events";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { LockLostError, PersistenceError, UsageError } from "../../src/errors.js";
 import { acquireFileLock, forceUnlock, readLockOwner } from "../../src/lock/file-lock.js";
-import { isLockBusy, type LockBusy, type RunLease } from "../../src/store/store.js";
+import { isLockBusy, type RunLease } from "../../src/store/store.js";
 import { startHolder } from "./holder-process.js";
 import { plantLock, removeTempDirs, tempLockDir } from "./planted-lock.js";
 
@@ -165,6 +166,43 @@ describe("acquireFileLock", () => {
     expect(readLockOwner(lockDir, "job")).toBeUndefined();
   });
 
+  it("never throws from the update timer: an onLost that throws becomes a process warning", async () => {
+    const lockDir = tempLockDir();
+    const warning = once(process, "warning") as Promise<[Error]>;
+    const lease = await acquireFileLock(lockDir, "job", {
+      onLocked: "fail",
+      staleMs: 2_000,
+      updateMs: 1_000,
+      onLost: () => {
+        throw new Error("onLost failed");
+      },
+    });
+    forceUnlock(lockDir, "job");
+    const [emitted] = await warning;
+    expect(emitted.message).toBe("onLost failed");
+    await (lease as RunLease).release();
+  });
+
+  it("removes the lock when its holder exits on SIGTERM", async () => {
+    const lockDir = tempLockDir();
+    const holder = startHolder(lockDir, "fail");
+    holder.go("job");
+    await holder.next("acquired");
+    holder.child.kill("SIGTERM");
+    expect(await holder.exited).toBe("SIGTERM");
+    expect(fs.readdirSync(lockDir)).toEqual(["job.epoch"]);
+  });
+
+  it("counts a lock directory without an owner record as busy until forceUnlock clears it", async () => {
+    const lockDir = tempLockDir();
+    fs.mkdirSync(path.join(lockDir, "job.lock"), { recursive: true });
+    fs.writeFileSync(path.join(lockDir, "job.lock", "stray"), "");
+    expect(await acquireFileLock(lockDir, "job", { onLocked: "skip" })).toEqual({ busy: true, owner: undefined });
+    expect(readLockOwner(lockDir, "job")).toBeUndefined();
+    expect(forceUnlock(lockDir, "job")).toBe(true);
+    await (await acquired(lockDir, "job")).release();
+  });
+
   it("costs little when uncontended (measured, not asserted)", async () => {
     const lockDir = tempLockDir();
     await (await acquired(lockDir, "warm-up")).release();
@@ -180,5 +218,3 @@ describe("acquireFileLock", () => {
     expect(readLockOwner(lockDir, "job")).toBeUndefined();
   });
 });
-
-export type { LockBusy };
