@@ -91,8 +91,11 @@ export interface MapOptions<R> extends StepOptions<R> {
 export interface MapResult<R> {
   /** The result of each item, `undefined` for failed items. */
   results: (R | undefined)[];
-  /** The items that failed for good (dead-lettered), with their index and step key. */
-  failed: { index: number; key: string; error: Error }[];
+  /**
+   * The items that failed for good (dead-lettered), with their index, step key and error (plain data, so the
+   * map result can be journaled and returned from the workflow).
+   */
+  failed: { index: number; key: string; error: { name: string; message: string; code?: string } }[];
 }
 
 /**

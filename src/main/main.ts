@@ -7,6 +7,7 @@ import { UsageError } from "../errors.js";
 import type { RunEventListener } from "../events.js";
 import { ExitCode, exitCodeFor } from "../exit-codes.js";
 import { storeError } from "../journal/values.js";
+import { closeBreakers } from "../policies/breaker-registry.js";
 import { createAlertListener, type AlertListener } from "../report/alert-listener.js";
 import { createConsoleReporter } from "../report/console-reporter.js";
 import { executeRun, type RunOutcome } from "../run/execute.js";
@@ -63,9 +64,8 @@ async function runScript(definition: WorkflowDefinition, options: MainOptions): 
   // (a step awaiting its signal, a cancellation to arrive).
   const keepAlive = setInterval(() => undefined, 1 << 30);
   let outcome: RunOutcome;
+  const store = definition.userOptions.store ?? storeFor(args.dir ?? definition.userOptions.dir);
   try {
-    const dir = args.dir ?? definition.userOptions.dir;
-    const store = definition.userOptions.store ?? storeFor(dir);
     outcome = await executeRun({
       definition, store, input: args.input, inputGiven: args.inputGiven,
       key: args.key ?? definition.name, keyExplicit: args.key !== undefined,
@@ -73,6 +73,7 @@ async function runScript(definition: WorkflowDefinition, options: MainOptions): 
       fresh: args.fresh, onLocked: options.onLocked ?? "skip", suspendable: true, shutdown: shutdown.signal,
       listeners, entry: currentEntry(),
     });
+    await closeBreakers(store);
   } finally {
     clearInterval(keepAlive);
     process.off("SIGINT", onSignal);

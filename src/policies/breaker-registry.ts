@@ -13,3 +13,11 @@ export function breakerRegistryFor(store: Store, clock: Clock): BreakerRegistry 
   if (registry === undefined) registries.set(store, (registry = new BreakerRegistry(store.breakers, clock)));
   return registry;
 }
+
+/** Waits for the breaker state saves of a store's registry and stops its timers (before a script exits). */
+export async function closeBreakers(store: Store): Promise<void> {
+  const registry = registries.get(store);
+  if (registry === undefined) return;
+  registries.delete(store);
+  await registry.close();
+}

@@ -171,6 +171,8 @@ function resolveRetry(step: StepPolicyOptions["retry"], defaults: StepPolicyOpti
   return policy;
 }
 
+const BREAKER_KEYS: ReadonlySet<string> = new Set(["name", "resetAfterMs", "volumeThreshold", "errorThresholdPercentage", "rollingWindowMs"]);
+
 function resolveBreaker(option: string | BreakerOptions): BreakerPolicy {
   const options: BreakerOptions = typeof option === "string" ? { name: option } : option;
   if (typeof options !== "object" || options === null) {
@@ -178,6 +180,11 @@ function resolveBreaker(option: string | BreakerOptions): BreakerPolicy {
   }
   if (typeof options.name !== "string" || options.name.trim() === "") {
     throw new UsageError(`Expected \`breaker.name\` to be a non-empty string, got ${describe(options.name)}`);
+  }
+  for (const key of Object.keys(options)) {
+    if (!BREAKER_KEYS.has(key)) {
+      throw new UsageError(`Unknown breaker option \`${key}\`; the options are ${[...BREAKER_KEYS].join(", ")}`);
+    }
   }
   const policy: BreakerPolicy = {
     name: options.name,

@@ -136,7 +136,7 @@ async function retryAfterFirstFailure<T>(
         minTimeout: 0,
         randomize: false,
         shouldRetry: async ({ attemptNumber }) => {
-          if (env.signal.aborted || !isRetried(lastError)) return false;
+          if (env.signal.aborted || !isRetried(lastError) || opensTooLate(lastError, policy, env)) return false;
           const delayMs = delayBefore(attemptNumber, lastError, policy, env);
           try {
             await env.onAttemptFailed({ attempt: attemptNumber, error: lastError, delayMs });
@@ -173,6 +173,14 @@ function isRetried(error: unknown): boolean {
     error instanceof StepResultNotSerializableError ||
     error instanceof RunCancelledError
   );
+}
+
+/**
+ * A circuit that stays open longer than the retry's largest delay ends the step now (dead-lettered) instead of
+ * keeping a script waiting for minutes; the next run starts with the circuit still open and fails fast too.
+ */
+function opensTooLate(error: unknown, policy: RetryPolicy, env: RetryEnv): boolean {
+  return error instanceof CircuitOpenError && error.openUntil !== undefined && error.openUntil.getTime() - env.clock.now() > policy.maxDelayMs;
 }
 
 function delayBefore(attemptNumber: number, error: unknown, policy: RetryPolicy, env: RetryEnv): number {

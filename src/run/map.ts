@@ -4,6 +4,7 @@
  */
 import type { MapOptions, MapResult, StepContext } from "../context.js";
 import { StepFailedError, UsageError } from "../errors.js";
+import { storeError } from "../journal/values.js";
 import { checkStepName } from "../names.js";
 import type { ActiveRun } from "./active-run.js";
 import { runKeyedStep } from "./step.js";
@@ -33,7 +34,10 @@ export async function mapItems<T, R>(
       try {
         results[i] = await runKeyedStep(run, keys[i]!, "step", (step) => fn(items[i]!, i, step), options, seqs[i]);
       } catch (error) {
-        if (options.continueOnError && error instanceof StepFailedError) failed.push({ index: i, key: keys[i]!, error });
+        if (options.continueOnError && error instanceof StepFailedError) {
+          const cause = storeError(error.cause);
+          failed.push({ index: i, key: keys[i]!, error: cause.code === undefined ? { name: cause.name, message: cause.message } : { name: cause.name, message: cause.message, code: cause.code } });
+        }
         else firstError ??= error;
       }
     }
