@@ -322,21 +322,25 @@ interface HeldLock {
   mtimeMs: number;
 }
 
-/** The lock as it stands, or undefined when it is free (missing or empty). */
+/** The lock as it stands, or undefined when it is free (missing or empty) or changed while being read. */
 function readHeldLock(paths: LockPaths): HeldLock | undefined {
-  const stat = lstatOrUndefined(paths.lock);
-  if (stat === undefined) return undefined;
-  checkDirectory(paths.lock, stat, "lock path");
+  const first = lstatOrUndefined(paths.lock);
+  if (first === undefined) return undefined;
+  checkDirectory(paths.lock, first, "lock path");
   try {
     const entries = ignoreCodes(() => fs.readdirSync(paths.lock), "ENOENT");
     if (entries === undefined || entries.length === 0) return undefined;
     const ownerName = entries.find((entry) => entry.startsWith(OWNER_PREFIX));
-    if (ownerName === undefined) return { ownerFile: undefined, record: undefined, mtimeMs: stat.mtimeMs };
-    const ownerFile = path.join(paths.lock, ownerName);
-    const text = ignoreCodes(() => readTextNoFollow(ownerFile), "ENOENT");
+    const ownerFile = ownerName === undefined ? undefined : path.join(paths.lock, ownerName);
+    const text = ownerFile === undefined ? "" : ignoreCodes(() => readTextNoFollow(ownerFile), "ENOENT");
     if (text === undefined) return undefined;
-    return { ownerFile, record: parseOwnerRecord(text), mtimeMs: stat.mtimeMs };
+    // The lock time must be that of the lock holding this record, not of one before it: read it after the
+    // record, then check the record is still there (its name is never reused, so it was there all along).
+    const stat = lstatOrUndefined(paths.lock);
+    if (stat === undefined || (ownerFile !== undefined && !fs.existsSync(ownerFile))) return undefined;
+    return { ownerFile, record: ownerFile === undefined ? undefined : parseOwnerRecord(text), mtimeMs: stat.mtimeMs };
   } catch (error) {
+    if (error instanceof PersistenceError) throw error;
     throw new PersistenceError(`cannot read the lock ${paths.lock}: ${messageOf(error)}`, { cause: error });
   }
 }

@@ -107,7 +107,8 @@ export function isOwnerGone(record: OwnerRecord): boolean {
 }
 
 /**
- * The last epoch handed out for a lock (0 when none was).
+ * The last epoch handed out for a lock (0 when none was). Read without the lock, it is a guess that
+ * {@link advanceEpoch} checks once the lock is held.
  *
  * @example
  * ```ts
@@ -123,7 +124,9 @@ export function readEpoch(file: string): number {
     throw epochError(file, error);
   }
   try {
-    return parseEpoch(file, fs.readFileSync(fd, "utf8"));
+    // Empty: just created by a holder that has not written yet (or crashed before writing, never using it).
+    const text = fs.readFileSync(fd, "utf8");
+    return text === "" ? 0 : parseEpoch(file, text);
   } catch (error) {
     throw epochError(file, error);
   } finally {
@@ -132,8 +135,10 @@ export function readEpoch(file: string): number {
 }
 
 /**
- * Records `epoch` as handed out, fdatasynced, if the file still holds `expected`; false (and nothing written)
- * when another holder took an epoch since `expected` was read. Call it only while holding the lock.
+ * Records `epoch` as handed out if the file still holds `expected`; false (and nothing written) when another
+ * holder took an epoch since `expected` was read. Call it only while holding the lock. The write is not
+ * fsynced: after a power loss the file may hold an older epoch, and the executor then writes one above the
+ * journal's last epoch instead (see OpenedRun.epoch in src/run/execute.ts), so records never go back.
  *
  * @example
  * ```ts
@@ -153,8 +158,6 @@ export function advanceEpoch(file: string, expected: number, epoch: number): boo
     const line = Buffer.from(`${String(epoch).padStart(EPOCH_DIGITS, "0")}\n`);
     fs.writeSync(fd, line, 0, line.length, 0);
     if (text.length > line.length) fs.ftruncateSync(fd, line.length);
-    fs.fdatasyncSync(fd);
-    if (text === "") fsyncDirectory(path.dirname(file));
     return true;
   } catch (error) {
     throw epochError(file, error);
@@ -181,11 +184,3 @@ function epochError(file: string, error: unknown): PersistenceError {
   return new PersistenceError(`cannot read or write the epoch file ${file}: ${messageOf(error)}`, { cause: error });
 }
 
-function fsyncDirectory(dir: string): void {
-  const fd = fs.openSync(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
-  try {
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-}

@@ -105,6 +105,8 @@ describe("owner records and epochs", () => {
   it("advances the epoch only from the value read, and refuses an epoch file that holds something else", () => {
     const file = path.join(path.dirname(tempLockDir()), "job.epoch");
     expect(readEpoch(file)).toBe(0);
+    fs.writeFileSync(file, "");
+    expect(readEpoch(file)).toBe(0);
     expect(advanceEpoch(file, 0, 1)).toBe(true);
     expect(advanceEpoch(file, 0, 1)).toBe(false);
     expect(readEpoch(file)).toBe(1);
