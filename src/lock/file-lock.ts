@@ -4,7 +4,7 @@
  * new holder a higher fencing token. Files in the lock directory:
  *
  *   <name>.lock/owner.<token>.json   a held lock; a held lock is never empty, and an empty one is free
- *   <name>.epoch                     the last epoch handed out (17 bytes, rewritten in place, fdatasynced)
+ *   <name>.epoch                     the last epoch handed out (17 bytes, rewritten in place)
  *   .<name>.<token>.candidate/       a lock being taken, with its owner record already inside
  *
  * Hazard (reclaim): proper-lockfile's own stale reclaim is remove-then-create, so two contenders can both win.

@@ -4,12 +4,11 @@
  * epoch (a fencing token).
  */
 import * as fs from "node:fs";
-import * as path from "node:path";
 import { PersistenceError, messageOf } from "../errors.js";
 import type { LockOwner } from "../store/store.js";
 import { currentProcessIdentity, probeProcess } from "./process-start.js";
 
-const { O_RDONLY, O_RDWR, O_CREAT, O_NOFOLLOW, O_DIRECTORY } = fs.constants;
+const { O_RDONLY, O_RDWR, O_CREAT, O_NOFOLLOW } = fs.constants;
 /** 16 digits and a newline: always one small write at offset 0, so an update is never seen half done. */
 const EPOCH_DIGITS = 16;
 
