@@ -12,7 +12,6 @@ import { exitCodeFor } from "../exit-codes.js";
 import type { CancelRecord, CompensateRecord, EndRecord, JournalRecord, SuspendRecord } from "../journal/records.js";
 import { Unserializable, encodeValue, storeError } from "../journal/values.js";
 import { breakerRegistryFor } from "../policies/breaker-registry.js";
-import type { RunLease } from "../store/store.js";
 import type { ActiveRun } from "./active-run.js";
 import { EventFanout } from "./active-run.js";
 import type { ExecuteRequest } from "./execute.js";
@@ -28,6 +27,7 @@ export type BodyResult =
 
 interface Opened {
   header: ActiveRun["header"];
+  epoch: number;
   log: ActiveRun["log"];
   state: ReplayState;
   input: unknown;
@@ -38,7 +38,7 @@ interface Opened {
 const CANCEL_GRACE_MS = 2000;
 
 /** Executes the workflow function of an opened run and journals how it ended. */
-export async function executeBody(req: ExecuteRequest, opened: Opened, lease: RunLease): Promise<BodyResult> {
+export async function executeBody(req: ExecuteRequest, opened: Opened): Promise<BodyResult> {
   if (req.shutdown?.aborted) return { kind: "interrupted", reason: "shut down before the run started" };
   const { definition, store } = req;
   const { header, log, state } = opened;
@@ -84,10 +84,10 @@ export async function executeBody(req: ExecuteRequest, opened: Opened, lease: Ru
   if (pendingCancel) cancel(pendingCancel.reason);
 
   const run: ActiveRun = {
-    header, state, log, store, epoch: lease.epoch, options: definition.options, signal: controller.signal,
+    header, state, log, store, epoch: opened.epoch, options: definition.options, signal: controller.signal,
     suspendable: req.suspendable, breakers: breakerRegistryFor(store, clock), compensations: [], inboxChanged,
     emit: <K extends RunEventType>(type: K, payload: RunEventMap[K]) => fanout.emit(type, payload),
-    record: <R extends JournalRecord>(fields: Omit<R, "epoch" | "at">) => ({ ...fields, epoch: lease.epoch, at: clock.now() }) as R,
+    record: <R extends JournalRecord>(fields: Omit<R, "epoch" | "at">) => ({ ...fields, epoch: opened.epoch, at: clock.now() }) as R,
     suspend: (wait) => {
       resolveSuspend(wait);
       return new Promise<never>(() => undefined);

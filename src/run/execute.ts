@@ -89,7 +89,7 @@ export async function executeRun(req: ExecuteRequest): Promise<RunOutcome> {
       if ("outcome" in opened) return opened.outcome;
       runId = opened.header.runId;
       req.onRunId?.(runId);
-      return await finish(req, opened, lease);
+      return await finish(req, opened);
     } finally {
       await lease.release().catch(() => undefined);
     }
@@ -100,6 +100,11 @@ export async function executeRun(req: ExecuteRequest): Promise<RunOutcome> {
 
 interface OpenedRun {
   header: RunHeader;
+  /**
+   * The epoch written into this execution's records: the lease's, or one above the journal's last epoch if
+   * that is higher (an epoch file that lost its last write in a power loss must not make records go back).
+   */
+  epoch: number;
   log: RunLog;
   state: ReplayState;
   input: unknown;
@@ -131,7 +136,8 @@ async function openTarget(req: ExecuteRequest, key: string, lease: RunLease, new
       }
       const state = new ReplayState(run.records);
       if (run.tornTail) req.listeners.forEach((l) => safeCall(l, { type: "run:warning", runId: run.header.runId, workflow: definition.name, at: Date.now(), message: `discarded an incomplete last line (${run.tornTail!.bytes} bytes) at ${run.location}:${run.tornTail!.line}; it was being written when the process stopped` }));
-      return { header: run.header, log, state, input: decodeValue(recordedInput), resumed: true };
+      const epoch = Math.max(lease.epoch, lastEpoch(run.records) + 1);
+      return { header: run.header, epoch, log, state, input: decodeValue(recordedInput), resumed: true };
     }
   }
   const header: RunHeader = {
@@ -141,15 +147,15 @@ async function openTarget(req: ExecuteRequest, key: string, lease: RunLease, new
   };
   if (req.parent) header.parent = req.parent;
   const log = await store.createRun(header, logOptions);
-  return { header, log, state: new ReplayState([]), input: req.input, resumed: false };
+  return { header, epoch: lease.epoch, log, state: new ReplayState([]), input: req.input, resumed: false };
 }
 
-async function finish(req: ExecuteRequest, opened: OpenedRun, lease: RunLease): Promise<RunOutcome> {
+async function finish(req: ExecuteRequest, opened: OpenedRun): Promise<RunOutcome> {
   const { header } = opened;
   const base = { runId: header.runId, workflow: header.workflow };
   let result: BodyResult;
   try {
-    result = await executeBody(req, opened, lease);
+    result = await executeBody(req, opened);
   } finally {
     await opened.log.close().catch(() => undefined);
   }
@@ -183,6 +189,12 @@ function canonical(value: unknown): string {
       ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([x], [y]) => (x < y ? -1 : 1)))
       : v,
   );
+}
+
+function lastEpoch(records: readonly { epoch: number }[]): number {
+  let max = 0;
+  for (const r of records) if (r.epoch > max) max = r.epoch;
+  return max;
 }
 
 function lastEnd(records: readonly { type: string }[]): EndRecord | undefined {
