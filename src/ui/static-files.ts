@@ -1,0 +1,44 @@
+/**
+ * The page's files, shipped beside this module in `static/` (copied to `dist/ui/static/` by the build). The
+ * set is read once: only plain file names are served, so no request can reach another file. The page gets
+ * the per-process action token in a meta tag.
+ */
+import * as fs from "node:fs";
+import { fileURLToPath } from "node:url";
+
+const TYPES: Record<string, string> = {
+  ".html": "text/html; charset=utf-8",
+  ".js": "text/javascript; charset=utf-8",
+  ".css": "text/css; charset=utf-8",
+  ".svg": "image/svg+xml",
+};
+
+/** A file ready to serve. */
+export interface StaticFile {
+  type: string;
+  body: Buffer;
+}
+
+/**
+ * Loads the page's files; `index.html` gets `token` in place of its `__STEPLOG_TOKEN__` placeholder.
+ *
+ * @example
+ * ```ts
+ * const files = loadStaticFiles(newToken());
+ * files.get("app.js")?.type; // "text/javascript; charset=utf-8"
+ * ```
+ */
+export function loadStaticFiles(token: string, dir: URL = new URL("./static/", import.meta.url)): Map<string, StaticFile> {
+  const root = fileURLToPath(dir);
+  const files = new Map<string, StaticFile>();
+  for (const name of fs.readdirSync(root)) {
+    const ext = name.slice(name.lastIndexOf("."));
+    const type = TYPES[ext];
+    if (type === undefined || !/^[a-z0-9-]+\.[a-z]+$/.test(name)) continue;
+    let body = fs.readFileSync(`${root}/${name}`);
+    if (name === "index.html") body = Buffer.from(body.toString("utf8").replace("__STEPLOG_TOKEN__", token));
+    files.set(name, { type, body });
+  }
+  if (!files.has("index.html")) throw new Error(`the dashboard's files are missing from ${root}; rebuild steplog (npm run build)`);
+  return files;
+}
