@@ -8,7 +8,8 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { PersistenceError, messageOf } from "../errors.js";
+import { randomBytes } from "node:crypto";
+import { LockLostError, PersistenceError, messageOf } from "../errors.js";
 import { frameLine } from "./codec.js";
 
 /** How durable an appended record is when `ctx.step` resolves. */
@@ -85,6 +86,23 @@ export function fsyncDirectory(dir: string): void {
   }
 }
 
+/** Copies the first `length` bytes of `source` to the end of `target`; fails if `source` is shorter. */
+function copyPrefix(source: number, target: number, length: number): void {
+  const chunk = Buffer.allocUnsafe(Math.min(length, 1 << 20));
+  let offset = 0;
+  while (offset < length) {
+    const n = fs.readSync(source, chunk, 0, Math.min(chunk.length, length - offset), offset);
+    if (n === 0) throw new Error(`the file ended at byte ${offset} of the ${length} read before; it changed meanwhile`);
+    let written = 0;
+    while (written < n) {
+      const w = fs.writeSync(target, chunk, written, n - written);
+      if (w === 0) throw Object.assign(new Error("no space left on device (write made no progress)"), { code: "ENOSPC" });
+      written += w;
+    }
+    offset += n;
+  }
+}
+
 /** Options of a {@link JournalWriter}. */
 export interface JournalWriterOptions {
   durability: Durability;
@@ -101,7 +119,7 @@ export class JournalWriter {
   private goodBytes: number;
   private syncedBytes: number;
   private crc: number;
-  private failure: PersistenceError | undefined;
+  private failure: PersistenceError | LockLostError | undefined;
   private waiters: Waiter[] = [];
   private closed = false;
   /** A new file's directory entry still has to be fsynced before anything in it counts as durable. */
@@ -153,20 +171,40 @@ export class JournalWriter {
 
   /**
    * Opens an existing journal for appending after recovery: `validBytes` is the end of the last good line (a torn
-   * tail beyond it is cut off) and `lastCrc` the chain value of that line.
+   * tail beyond it is left out) and `lastCrc` the chain value of that line.
+   *
+   * Hazard (fencing): the good lines are copied to a new file that replaces the journal by rename. A holder that
+   * lost the lock while stalled (SIGSTOP, a blocked event loop) still has the old file open: whatever it writes
+   * lands in a file no reader sees, and its next append is refused, since the file it holds has no name any more.
    */
   static reopen(file: string, validBytes: number, lastCrc: number, options: JournalWriterOptions): JournalWriter {
-    const fd = openAppend(file, false);
+    let source: number;
     try {
-      if (fs.fstatSync(fd).size !== validBytes) {
-        fs.ftruncateSync(fd, validBytes);
-        fs.fsyncSync(fd);
-      }
+      source = fs.openSync(file, O_RDONLY | O_NOFOLLOW);
     } catch (error) {
-      fs.closeSync(fd);
-      throw new PersistenceError(`cannot cut the torn tail of ${file}: ${messageOf(error)}`, { cause: error });
+      throw openError(file, error);
     }
-    return new JournalWriter(file, fd, validBytes, lastCrc, options);
+    const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`);
+    let fd: number | undefined;
+    try {
+      fd = fs.openSync(tmp, O_WRONLY | O_APPEND | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600);
+      copyPrefix(source, fd, validBytes);
+      fs.fsyncSync(fd);
+      fs.renameSync(tmp, file);
+    } catch (error) {
+      if (fd !== undefined) fs.closeSync(fd);
+      try {
+        fs.unlinkSync(tmp);
+      } catch {
+        // not created, or already renamed
+      }
+      throw new PersistenceError(`cannot reopen ${file} for appending: ${messageOf(error)}`, { cause: error });
+    } finally {
+      fs.closeSync(source);
+    }
+    const writer = new JournalWriter(file, fd, validBytes, lastCrc, options);
+    if (options.durability === "fsync") writer.directoryToSync = path.dirname(file);
+    return writer;
   }
 
   /** Bytes of good data in the file. */
@@ -177,6 +215,7 @@ export class JournalWriter {
   /** Writes one record body now (write(2), not fsynced). Throws PersistenceError on failure. */
   append(body: string): void {
     this.throwIfFailed();
+    if (this.options.chained !== false) this.throwIfTakenOver();
     const { line, crc } = frameLine(body, this.options.chained === false ? 0 : this.crc);
     const bytes = Buffer.byteLength(line);
     let written: number;
@@ -299,6 +338,21 @@ export class JournalWriter {
     }
   }
 
+  /** A journal reopened by another process (see {@link JournalWriter.reopen}) has no name left: this writer was fenced out. */
+  private throwIfTakenOver(): void {
+    let links: number;
+    try {
+      links = fs.fstatSync(this.fd).nlink;
+    } catch (error) {
+      this.fail(`cannot check ${this.file}: ${messageOf(error)}`, error, this.goodBytes);
+      throw this.failure;
+    }
+    if (links === 0) {
+      this.failure = new LockLostError(`${this.file} was taken over by another process (it took the run's lock while this process stalled); this process will not append to it again`);
+      throw this.failure;
+    }
+  }
+
   private throwIfFailed(): void {
     if (this.failure) throw this.failure;
     if (this.closed) throw new PersistenceError(`the journal ${this.file} is closed`);
@@ -319,7 +373,7 @@ export class JournalWriter {
   }
 
   /** The error that stopped this writer, if any. */
-  get failed(): PersistenceError | undefined {
+  get failed(): PersistenceError | LockLostError | undefined {
     return this.failure;
   }
 }

@@ -117,6 +117,11 @@ async function openTarget(req: ExecuteRequest, key: string, lease: RunLease, new
   let targetId = req.runId;
   if (targetId === undefined && !req.fresh && req.key !== undefined) {
     targetId = (await store.latestRun(definition.name, key, { unfinished: true }))?.runId;
+    if (targetId === undefined && req.keyExplicit) {
+      // Asked again under the lock: the run of this key may have completed since executeRun first looked.
+      const latest = await store.latestRun(definition.name, key);
+      if (latest?.status === "completed") return { outcome: await recordedOutcome(store, latest.runId, definition.name) };
+    }
   }
   if (targetId !== undefined) {
     const { run, log } = await store.openRun(targetId, logOptions);
