@@ -58,14 +58,20 @@ describe.runIf(linux)("isOwnerGone", () => {
   });
 
   it("counts a zombie (exited, not yet reaped by its parent) as gone", async () => {
-    // sh starts `true` in the background, prints its pid, then becomes `sleep`, which never reaps it.
-    const parent = spawn("sh", ["-c", "true & echo $!; exec sleep 600"], { stdio: ["ignore", "pipe", "ignore"] });
+    // sh starts a subshell that exits once a line arrives on fd 3, prints its pid, and becomes `sleep`, which
+    // never reaps it. The line is sent only after the exec, so sh cannot reap it first.
+    const parent = spawn("sh", ["-c", "(read line <&3) & echo $!; exec sleep 600 3<&-"], { stdio: ["ignore", "pipe", "ignore", "pipe"] });
     children.push(parent);
     const [output] = (await once(parent.stdout!, "data")) as [Buffer];
     const zombie = Number(output.toString().trim());
-    const state = () => fs.readFileSync(`/proc/${zombie}/stat`, "utf8").split(") ")[1]?.[0];
-    while (state() !== "Z") await new Promise((resolve) => setImmediate(resolve));
+    const until = async (condition: () => boolean) => {
+      while (!condition()) await new Promise((resolve) => setImmediate(resolve));
+    };
+    await until(() => fs.readFileSync(`/proc/${parent.pid}/comm`, "utf8") === "sleep\n");
+    expect(probeProcess(zombie)).toMatchObject({ running: true });
 
+    (parent.stdio[3] as NodeJS.WritableStream).write("exit\n");
+    await until(() => fs.readFileSync(`/proc/${zombie}/stat`, "utf8").split(") ")[1]?.[0] === "Z");
     expect(() => process.kill(zombie, 0)).not.toThrow();
     expect(probeProcess(zombie)).toEqual({ running: false });
   });
