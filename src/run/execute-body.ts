@@ -28,6 +28,8 @@ export type BodyResult =
 interface Opened {
   header: ActiveRun["header"];
   epoch: number;
+  /** Aborted when the run's lock is lost: the run stops at once (exit 70) and appends nothing more. */
+  lockLost: AbortSignal;
   log: ActiveRun["log"];
   state: ReplayState;
   input: unknown;
@@ -66,6 +68,13 @@ export async function executeBody(req: ExecuteRequest, opened: Opened): Promise<
     resolveShutdown(reason);
   };
   req.shutdown?.addEventListener("abort", onShutdown, { once: true });
+  let resolveLost!: (error: unknown) => void;
+  const lost = new Promise<unknown>((resolve) => (resolveLost = resolve));
+  const onLost = () => {
+    controller.abort(opened.lockLost.reason);
+    resolveLost(opened.lockLost.reason);
+  };
+  opened.lockLost.addEventListener("abort", onLost, { once: true });
   const onCallerAbort = () => {
     const reason: unknown = req.signal?.reason;
     cancel(reason instanceof RunCancelledError ? (reason.reason ?? null) : reason instanceof Error ? reason.message : "aborted by the caller");
@@ -105,13 +114,15 @@ export async function executeBody(req: ExecuteRequest, opened: Opened): Promise<
     const body = Promise.resolve().then(() => definition.fn(new RunContext(run), opened.input));
     type Race =
       | { kind: "done"; value: unknown } | { kind: "threw"; error: unknown } | { kind: "suspend"; wait: WaitInfo }
-      | { kind: "cancel"; reason: string | null } | { kind: "shutdown"; reason: string };
+      | { kind: "cancel"; reason: string | null } | { kind: "shutdown"; reason: string } | { kind: "lost"; error: unknown };
     const first: Race = await Promise.race<Race>([
       body.then((value) => ({ kind: "done", value }), (error: unknown) => ({ kind: "threw", error })),
       suspended.then((wait) => ({ kind: "suspend", wait })),
       cancelled.then((reason) => ({ kind: "cancel", reason })),
       shutdown.then((reason) => ({ kind: "shutdown", reason })),
+      lost.then((error) => ({ kind: "lost", error })),
     ]);
+    if (first.kind === "lost" || opened.lockLost.aborted) throw opened.lockLost.reason;
     if (first.kind === "shutdown" || req.shutdown?.aborted) {
       // Stopped by a signal: in-flight steps saw their signal abort; the run stays resumable, nothing is ended.
       await settleWithin(body, definition.options.shutdownGraceMs);
@@ -143,6 +154,7 @@ export async function executeBody(req: ExecuteRequest, opened: Opened): Promise<
     unwatch();
     req.signal?.removeEventListener("abort", onCallerAbort);
     req.shutdown?.removeEventListener("abort", onShutdown);
+    opened.lockLost.removeEventListener("abort", onLost);
   }
 }
 

@@ -4,7 +4,7 @@
  */
 import { hostname } from "node:os";
 import { ulid } from "ulid";
-import { LockHeldError, UsageError } from "../errors.js";
+import { LockHeldError, LockLostError, UsageError } from "../errors.js";
 import type { RunEventListener, WaitInfo } from "../events.js";
 import { exitCodeFor } from "../exit-codes.js";
 import type { EncodedValue, EndRecord, EntryPoint, RunHeader } from "../journal/records.js";
@@ -14,6 +14,7 @@ import type { OnLocked, RunLease, RunLog, Store } from "../store/store.js";
 import { isLockBusy } from "../store/store.js";
 import type { WorkflowDefinition } from "../workflow-definition.js";
 import { executeBody, type BodyResult } from "./execute-body.js";
+import { fenceLog } from "./fenced-log.js";
 import { ReplayState } from "./replay-state.js";
 
 /** What to execute and how. */
@@ -40,6 +41,8 @@ export interface ExecuteRequest {
   listeners: RunEventListener[];
   entry: EntryPoint;
   parent?: { runId: string; stepKey: string };
+  /** Aborted when the caller's lease (given in `lease`) is lost; the run stops and appends nothing more. */
+  lockLost?: AbortSignal;
   /** Called with the run id as soon as it is known (engine handles). */
   onRunId?: (runId: string) => void;
   /** A lease of the run's (workflow, key) the caller already holds (a worker's claim): used instead of taking the lock, released at the end. */
@@ -76,7 +79,10 @@ export async function executeRun(req: ExecuteRequest): Promise<RunOutcome> {
     }
     const newRunId = req.newRunId ?? ulid(req.definition.options.clock.now());
     const lockKey = key ?? newRunId;
-    const lease = req.lease ?? await req.store.lock(workflow, lockKey, { onLocked: req.onLocked, ...(req.signal ? { signal: req.signal } : {}) });
+    const lost = new AbortController();
+    req.lockLost?.addEventListener("abort", () => lost.abort(req.lockLost!.reason), { once: true });
+    const onLost = (error: Error) => lost.abort(error instanceof LockLostError ? error : new LockLostError(`the lock of '${workflow}' key '${lockKey}' was lost: ${error.message}`));
+    const lease = req.lease ?? await req.store.lock(workflow, lockKey, { onLocked: req.onLocked, onLost, ...(req.signal ? { signal: req.signal } : {}) });
     if (isLockBusy(lease)) {
       if (req.onLocked === "fail") {
         const owner = lease.owner;
@@ -85,8 +91,9 @@ export async function executeRun(req: ExecuteRequest): Promise<RunOutcome> {
       return { status: "skipped", runId: undefined, workflow, key: lockKey, owner: lease.owner ? { pid: lease.owner.pid, host: lease.owner.host, since: lease.owner.since } : undefined };
     }
     try {
-      const opened = await openTarget(req, lockKey, lease, newRunId);
-      if ("outcome" in opened) return opened.outcome;
+      const target = await openTarget(req, lockKey, lease, newRunId);
+      if ("outcome" in target) return target.outcome;
+      const opened = { ...target, log: fenceLog(target.log, lost.signal), lockLost: lost.signal };
       runId = opened.header.runId;
       req.onRunId?.(runId);
       return await finish(req, opened);
@@ -155,7 +162,7 @@ async function openTarget(req: ExecuteRequest, key: string, lease: RunLease, new
   return { header, epoch: lease.epoch, log, state: new ReplayState([]), input: req.input, resumed: false };
 }
 
-async function finish(req: ExecuteRequest, opened: OpenedRun): Promise<RunOutcome> {
+async function finish(req: ExecuteRequest, opened: OpenedRun & { lockLost: AbortSignal }): Promise<RunOutcome> {
   const { header } = opened;
   const base = { runId: header.runId, workflow: header.workflow };
   let result: BodyResult;
