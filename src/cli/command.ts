@@ -4,7 +4,6 @@
  */
 import * as path from "node:path";
 import type { ParseArgsConfig } from "node:util";
-import { createFileStore } from "../store/file/file-store.js";
 import type { Store } from "../store/store.js";
 import type { Palette } from "./format.js";
 
@@ -28,7 +27,7 @@ export interface Command {
   summary: string;
   /** The synopsis: `steplog send <runId> <event> [--data JSON|@file]`. */
   usage: string;
-  /** Flags of this command besides the common ones (`--dir`, `--json`, `--help`). */
+  /** Flags of this command besides the common ones (`--dir`, `--database-url`, `--json`, `--help`). */
   options: NonNullable<ParseArgsConfig["options"]>;
   /** Lines describing this command's own flags, for `--help`. */
   flagHelp?: string;
@@ -51,8 +50,12 @@ export interface Command {
 export interface Cli {
   readonly flags: FlagValues;
   readonly args: string[];
-  /** The state directory, absolute. */
+  /** The state directory, absolute (used by the file store, i.e. when no database URL is given). */
   readonly dir: string;
+  /** The PostgreSQL connection string (`--database-url`, else env `STEPLOG_DATABASE_URL`), if any. */
+  readonly databaseUrl: string | undefined;
+  /** Where the runs are, for messages: the state directory, or the PostgreSQL store's description. */
+  readonly where: string;
   readonly json: boolean;
   /** Colors for stdout (off unless stdout is a TTY and NO_COLOR is unset). */
   readonly color: Palette;
@@ -63,7 +66,7 @@ export interface Cli {
   err(line: string): void;
   /** Prints `value` as JSON with `--json`, else the text `render()` returns. */
   result(value: unknown, render: () => string): void;
-  /** The file store of the state directory (nothing is created until a command writes). */
+  /** The selected store: PostgreSQL with a database URL, else the file store of the state directory (nothing is created until a command writes). */
   store(): Store;
   /** A flag's string value. */
   string(name: string): string | undefined;
@@ -84,24 +87,38 @@ export function stateDirOf(flag: string | undefined, env: NodeJS.ProcessEnv, cwd
 }
 
 /**
- * Builds the {@link Cli} of one invocation.
+ * The PostgreSQL connection string: `--database-url`, else env `STEPLOG_DATABASE_URL` (blank counts as unset).
  *
  * @example
  * ```ts
- * const cli = createCli({ flags, args, env: process.env, color: palette(false) });
+ * databaseUrlOf(undefined, { STEPLOG_DATABASE_URL: "postgres://app@db/app" }); // "postgres://app@db/app"
  * ```
  */
-export function createCli(init: { flags: FlagValues; args: string[]; env: NodeJS.ProcessEnv; color: Palette; cwd?: string }): Cli {
-  const { flags, args, env, color } = init;
+export function databaseUrlOf(flag: string | undefined, env: NodeJS.ProcessEnv): string | undefined {
+  const url = flag ?? env.STEPLOG_DATABASE_URL;
+  return url === undefined || url.trim() === "" ? undefined : url;
+}
+
+/**
+ * Builds the {@link Cli} of one invocation around the store it selected.
+ *
+ * @example
+ * ```ts
+ * const store = await storeFromOptions({ dir: stateDirOf(flags.dir, env, cwd), databaseUrl: databaseUrlOf(flags["database-url"], env), env });
+ * const cli = createCli({ flags, args, env: process.env, color: palette(false), store });
+ * ```
+ */
+export function createCli(init: { flags: FlagValues; args: string[]; env: NodeJS.ProcessEnv; color: Palette; store: Store; cwd?: string }): Cli {
+  const { flags, args, env, color, store } = init;
   const dir = stateDirOf(typeof flags.dir === "string" ? flags.dir : undefined, env, init.cwd ?? process.cwd());
-  let store: Store | undefined;
+  const databaseUrl = databaseUrlOf(typeof flags["database-url"] === "string" ? flags["database-url"] : undefined, env);
   const json = flags.json === true;
   const out = (line: string) => void process.stdout.write(line + "\n");
   return {
-    flags, args, dir, json, color, env, out,
+    flags, args, dir, databaseUrl, where: databaseUrl === undefined ? dir : store.description, json, color, env, out,
     err: (line) => void process.stderr.write(line + "\n"),
     result: (value, render) => out(json ? JSON.stringify(value, jsonReplacer, 2) : render()),
-    store: () => (store ??= createFileStore({ dir })),
+    store: () => store,
     string: (name) => (typeof flags[name] === "string" ? (flags[name] as string) : undefined),
     bool: (name) => flags[name] === true,
   };

@@ -3,13 +3,18 @@
  */
 import type { Command } from "./command.js";
 
-const COMMON_FLAGS = `  --dir DIR     state directory (default: env STEPLOG_DIR, else ./.steplog)
-  --json        machine-readable output on stdout
-  -h, --help    this help`;
+const COMMON_FLAGS = `  --dir DIR               state directory (default: env STEPLOG_DIR, else ./.steplog)
+  --database-url URL      use the PostgreSQL store at URL instead of the state directory
+                          (default: env STEPLOG_DATABASE_URL)
+  --database-schema NAME  its schema (default: env STEPLOG_DATABASE_SCHEMA, else steplog)
+  --json                  machine-readable output on stdout
+  -h, --help              this help`;
 
 const ENVIRONMENT = `Environment:
-  STEPLOG_DIR   state directory when --dir is not given
-  NO_COLOR      set to disable colors (colors are only used on a terminal)`;
+  STEPLOG_DIR              state directory when --dir is not given
+  STEPLOG_DATABASE_URL     PostgreSQL connection string when --database-url is not given
+  STEPLOG_DATABASE_SCHEMA  PostgreSQL schema when --database-schema is not given
+  NO_COLOR                 set to disable colors (colors are only used on a terminal)`;
 
 const EXIT_CODES = `Exit codes: 0 ok, 10 usage or unknown run id, 60 persistence error (unreadable or corrupt state),
   other codes of a re-spawned run (resume, dlq redrive) are passed through; check exits 80 on a divergence.`;

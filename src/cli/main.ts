@@ -7,13 +7,17 @@ import { parseArgs } from "node:util";
 import { UsageError, messageOf } from "../errors.js";
 import { ExitCode, exitCodeFor } from "../exit-codes.js";
 import { storeError } from "../journal/values.js";
-import { createCli, type Command, type FlagValues } from "./command.js";
+import { storeFromOptions } from "../store/postgres/select-store.js";
+import type { Store } from "../store/store.js";
+import { createCli, databaseUrlOf, stateDirOf, type Command, type FlagValues } from "./command.js";
 import { palette, useColor } from "./format.js";
 import { commandHelp, mainHelp } from "./help.js";
 import { COMMANDS } from "./commands/index.js";
 
 const COMMON_OPTIONS = {
   dir: { type: "string" },
+  "database-url": { type: "string" },
+  "database-schema": { type: "string" },
   json: { type: "boolean" },
   help: { type: "boolean", short: "h" },
 } as const;
@@ -35,19 +39,19 @@ async function runCli(argv: string[], env: NodeJS.ProcessEnv = process.env): Pro
   if (command === undefined) {
     return fail(new UsageError(`unknown command ${JSON.stringify(name)}; the commands are ${COMMANDS.map((c) => c.name).join(", ")} (steplog --help)`), json);
   }
-  let cli;
+  let store: Store | undefined;
   try {
     const { flags, args } = parseCommand(command, rest);
     if (flags.help === true) {
       process.stdout.write(commandHelp(command));
       return ExitCode.Ok;
     }
-    cli = createCli({ flags, args, env, color: palette(useColor(process.stdout, env)) });
-    return await command.run(cli);
+    store = await openStore(flags, env);
+    return await command.run(createCli({ flags, args, env, color: palette(useColor(process.stdout, env)), store }));
   } catch (error) {
     return fail(error, json);
   } finally {
-    await cli?.store().close().catch(() => undefined);
+    await store?.close().catch(() => undefined);
   }
 }
 
@@ -64,6 +68,16 @@ function parseCommand(command: Command, argv: string[]): { flags: FlagValues; ar
   const n = parsed.positionals.length;
   if (n < min || n > max) throw new UsageError(`usage: ${command.usage} (see 'steplog ${command.name} --help')`);
   return { flags, args: parsed.positionals };
+}
+
+/** PostgreSQL with `--database-url` or STEPLOG_DATABASE_URL (only then is `pg` loaded), else the file store of the state directory. */
+function openStore(flags: FlagValues, env: NodeJS.ProcessEnv): Promise<Store> {
+  const flag = (name: string) => (typeof flags[name] === "string" ? (flags[name] as string) : undefined);
+  const schema = flag("database-schema");
+  return storeFromOptions({
+    dir: stateDirOf(flag("dir"), env, process.cwd()), databaseUrl: databaseUrlOf(flag("database-url"), env), env,
+    ...(schema !== undefined ? { schema } : {}),
+  });
 }
 
 function fail(error: unknown, json: boolean): number {

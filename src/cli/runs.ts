@@ -47,11 +47,13 @@ export async function loadKnownRun(cli: Cli, id: string | undefined): Promise<Lo
  * ```
  */
 export function unknownRun(cli: Cli, runId: string): UsageError {
-  return new UsageError(`unknown run id ${runId}: there is no such run in ${cli.dir}; find run ids with 'steplog list${dirFlag(cli)}'`);
+  return new UsageError(`unknown run id ${runId}: there is no such run in ${cli.where}; find run ids with 'steplog list${dirFlag(cli)}'`);
 }
 
 /**
- * ` --dir <dir>` when the state directory is not the default one, for commands printed as advice.
+ * The flag that selects this invocation's store, for commands printed as advice: ` --dir <dir>` when the state
+ * directory is not the default one, ` --database-url <url>` (password masked) when the URL came from the flag,
+ * nothing when it came from the environment.
  *
  * @example
  * ```ts
@@ -59,7 +61,27 @@ export function unknownRun(cli: Cli, runId: string): UsageError {
  * ```
  */
 export function dirFlag(cli: Cli): string {
+  if (cli.databaseUrl !== undefined) return cli.flags["database-url"] === undefined ? "" : ` --database-url ${shellQuote(maskPassword(cli.databaseUrl))}`;
   return cli.flags.dir === undefined && !cli.env.STEPLOG_DIR ? "" : ` --dir ${shellQuote(cli.dir)}`;
+}
+
+/**
+ * A connection string with its password replaced by `***`, for messages.
+ *
+ * @example
+ * ```ts
+ * maskPassword("postgres://app:secret@db/app"); // "postgres://app:***@db/app"
+ * ```
+ */
+export function maskPassword(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password === "") return url;
+    parsed.password = "***";
+    return parsed.toString();
+  } catch {
+    return "(unparsable connection string)";
+  }
 }
 
 /**
@@ -67,12 +89,13 @@ export function dirFlag(cli: Cli): string {
  *
  * @example
  * ```ts
- * cli.err(`to continue: ${scriptCommand(run.header, cli.dir)}`);
+ * cli.err(`to continue: ${scriptCommand(run.header, cli)}`);
  * ```
  */
-export function scriptCommand(header: RunHeader, dir: string): string | undefined {
+export function scriptCommand(header: RunHeader, cli: Pick<Cli, "dir" | "databaseUrl">): string | undefined {
   const { entry } = header;
   if (entry.script === null) return undefined;
   const exec = entry.execArgv.length === 0 ? "node" : [shellQuote(entry.execPath), ...entry.execArgv.map(shellQuote)].join(" ");
-  return `${exec} ${shellQuote(entry.script)} --run-id ${header.runId} --dir ${shellQuote(dir)}`;
+  if (cli.databaseUrl !== undefined) return `STEPLOG_DATABASE_URL=${shellQuote(maskPassword(cli.databaseUrl))} ${exec} ${shellQuote(entry.script)} --run-id ${header.runId}`;
+  return `${exec} ${shellQuote(entry.script)} --run-id ${header.runId} --dir ${shellQuote(cli.dir)}`;
 }

@@ -19,6 +19,7 @@ import { deliverEvent, requestCancel, unfinishedRuns } from "./store-operations.
 import { WorkflowRegistry } from "./registry.js";
 import { FINAL_EVENTS, RunChannel } from "./run-channel.js";
 import { readRunDetails } from "./run-details.js";
+import { followRemote, remoteResult, runQueueOf, type RunQueue } from "./run-queue.js";
 import { createRunHandle } from "./run-handle.js";
 
 interface Active {
@@ -48,10 +49,12 @@ export class SteplogEngine implements Engine {
   readonly #shutdown = new AbortController();
   readonly #maxEventsPerRun: number;
   readonly #keepFinishedRuns: number;
+  readonly #queue: RunQueue | undefined;
   #closing: Promise<void> | undefined;
 
   constructor(options: EngineOptions) {
     this.#store = options.store ?? storeFor(options.dir);
+    this.#queue = queueFor(this.#store, options.execute);
     this.#clock = options.clock;
     this.#maxEventsPerRun = positiveInteger("maxEventsPerRun", options.maxEventsPerRun, 1000);
     this.#keepFinishedRuns = positiveInteger("keepFinishedRuns", options.keepFinishedRuns, 100, true);
@@ -67,6 +70,7 @@ export class SteplogEngine implements Engine {
   start(workflow: string, input: unknown, options?: StartOptions): Promise<RunHandle>;
   async start(workflow: Workflow<never, unknown> | string, input: unknown, options: StartOptions = {}): Promise<RunHandle> {
     const definition = typeof workflow === "string" ? this.#registry.get(workflow) : this.#registry.use(workflow);
+    if (this.#queue) return this.#enqueue(this.#queue, definition, input, options);
     const launched = await this.#launch(definition, input, options);
     if ("skipped" in launched) {
       const { key, owner } = launched.skipped;
@@ -87,6 +91,7 @@ export class SteplogEngine implements Engine {
     const reader = new RunEventStream();
     const channel = this.#live.get(runId) ?? this.#finished.get(runId);
     if (channel !== undefined) channel.attach(reader);
+    else if (this.#queue) void followRemote(this.#queue, runId, reader, this.#shutdown.signal);
     else this.#streamJournal(runId, reader).catch((error: unknown) => reader.end(error));
     return reader;
   }
@@ -113,6 +118,7 @@ export class SteplogEngine implements Engine {
   }
 
   async resumeAll(options: ResumeAllOptions = {}): Promise<RunHandle[]> {
+    if (this.#queue) return [];
     const handles: RunHandle[] = [];
     const runs = await unfinishedRuns(this.#store, this.#registry.names(), options.failed ?? true);
     for (const run of runs) {
@@ -142,6 +148,28 @@ export class SteplogEngine implements Engine {
       await Promise.all([...this.#active.values()].map((active) => active.settled));
     })();
     return this.#closing;
+  }
+
+  async #enqueue(queue: RunQueue, definition: WorkflowDefinition, input: unknown, options: StartOptions): Promise<RunHandle> {
+    if (this.#closing) throw new UsageError("the engine is closed; create a new engine to start runs");
+    let runId = options.runId;
+    if (runId !== undefined) {
+      const summary = await queue.getRun(checkRunId(runId));
+      if (summary === undefined) throw new UsageError(`unknown run id ${runId} in the ${queue.description}; list runs with engine.list()`);
+      if (summary.workflow !== definition.name) throw new UsageError(`run ${runId} belongs to workflow '${summary.workflow}', not '${definition.name}'`);
+    } else {
+      const enqueueOptions = { ...(options.key !== undefined ? { key: options.key } : {}), ...(options.fresh ? { fresh: true } : {}) };
+      runId = (await queue.enqueue(this.#clock ? { ...definition, options: { ...definition.options, clock: this.#clock } } : definition, input, enqueueOptions)).runId;
+    }
+    const id = runId;
+    let result: Promise<unknown> | undefined;
+    return {
+      runId: id, workflow: definition.name,
+      result: () => (result ??= remoteResult(queue, id, this.#shutdown.signal)),
+      stream: () => this.stream(id),
+      cancel: (reason) => this.cancel(id, reason),
+      send: (event, data) => this.send(id, event, data),
+    };
   }
 
   async #launch(definition: WorkflowDefinition, input: unknown, options: StartOptions) {
@@ -231,6 +259,17 @@ export class SteplogEngine implements Engine {
   #now(): number {
     return (this.#clock ?? Date).now();
   }
+}
+
+function queueFor(store: Store, execute: EngineOptions["execute"]): RunQueue | undefined {
+  if (execute !== undefined && execute !== "local" && execute !== "workers") {
+    throw new UsageError(`Expected \`execute\` to be "local" or "workers", got ${JSON.stringify(execute)}`);
+  }
+  const queue = runQueueOf(store);
+  if (execute === "workers" && queue === undefined) {
+    throw new UsageError(`execute: "workers" needs a store that queues runs for workers (the PostgreSQL store), not the ${store.description}`);
+  }
+  return execute === "local" ? undefined : queue;
 }
 
 function positiveInteger(name: string, value: number | undefined, fallback: number, zeroAllowed = false): number {

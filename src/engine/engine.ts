@@ -4,7 +4,8 @@
  * process and wait in memory: a sleep ends on the engine's clock, an event wakes its run as soon as it is sent.
  * A run that starts waiting emits `run:wait` and goes on with its next event when it wakes; its stream ends
  * only after `run:complete`, `run:fail` or `run:cancel`. Child runs (`ctx.child`) execute inside their parent
- * with their own workflow's clock; their events are not part of the parent's stream.
+ * with their own workflow's clock; their events are not part of the parent's stream. With the PostgreSQL store,
+ * runs are by default enqueued for workers instead (see {@link EngineOptions.execute}).
  */
 import type { Clock } from "../clock.js";
 import type { RunEvent, RunEventListener } from "../events.js";
@@ -39,6 +40,16 @@ export interface EngineOptions {
   maxEventsPerRun?: number;
   /** Finished runs whose events stay in memory; older finished runs are streamed from their journal. @default 100 */
   keepFinishedRuns?: number;
+  /**
+   * Where runs execute. `"local"`: in this process, as described above. `"workers"`: `start()` only creates the
+   * run in the store and any worker with the workflow executes it (`createWorker`, `steplog worker`); the
+   * handle's `result()` and `stream()` follow the run through the store (polled every `pollIntervalMs` of the
+   * store), `onLocked` does not apply, `cancel()` and `send()` reach the worker through the store, and
+   * `resumeAll()` does nothing (workers resume unfinished runs). Needs a store that queues runs: the
+   * PostgreSQL store.
+   * @default "workers" with the PostgreSQL store, else "local"
+   */
+  execute?: "local" | "workers";
 }
 
 /**

@@ -11,7 +11,8 @@ import { closeBreakers } from "../policies/breaker-registry.js";
 import { createAlertListener, type AlertListener } from "../report/alert-listener.js";
 import { createConsoleReporter } from "../report/console-reporter.js";
 import { executeRun, type RunOutcome } from "../run/execute.js";
-import { storeFor } from "../store/default-store.js";
+import { selectedDatabaseUrl, storeFromOptions } from "../store/postgres/select-store.js";
+import type { Store } from "../store/store.js";
 import type { WorkflowDefinition } from "../workflow-definition.js";
 import { parseScriptArgs, scriptHelp, type ScriptArgs } from "./args.js";
 import { callerFile, currentEntry, isEntryFile } from "./entry.js";
@@ -50,6 +51,15 @@ async function runScript(definition: WorkflowDefinition, options: MainOptions): 
     return reportEarlyError(definition, error, args.json);
   }
   if (alerts.listener) listeners.push(alerts.listener);
+  // STEPLOG_DATABASE_URL selects the PostgreSQL store (pg is loaded only then); otherwise the file store.
+  const selection = { dir: args.dir ?? definition.userOptions.dir };
+  let store: Store;
+  try {
+    store = definition.userOptions.store ?? (await storeFromOptions(selection));
+  } catch (error) {
+    return reportEarlyError(definition, error, args.json);
+  }
+  const ownsStore = definition.userOptions.store === undefined && selectedDatabaseUrl(selection) !== undefined;
   const shutdown = new AbortController();
   let signalName: string | undefined;
   const onSignal = (name: NodeJS.Signals) => {
@@ -64,7 +74,6 @@ async function runScript(definition: WorkflowDefinition, options: MainOptions): 
   // (a step awaiting its signal, a cancellation to arrive).
   const keepAlive = setInterval(() => undefined, 1 << 30);
   let outcome: RunOutcome;
-  const store = definition.userOptions.store ?? storeFor(args.dir ?? definition.userOptions.dir);
   try {
     outcome = await executeRun({
       definition, store, input: args.input, inputGiven: args.inputGiven,
@@ -75,6 +84,7 @@ async function runScript(definition: WorkflowDefinition, options: MainOptions): 
     });
     await closeBreakers(store);
   } finally {
+    if (ownsStore) await store.close().catch(() => undefined);
     clearInterval(keepAlive);
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);

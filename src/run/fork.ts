@@ -6,7 +6,8 @@
 import { hostname } from "node:os";
 import { ulid } from "ulid";
 import { UsageError } from "../errors.js";
-import type { JournalRecord, RunHeader } from "../journal/records.js";
+import type { EntryPoint, JournalRecord, RunHeader } from "../journal/records.js";
+import type { Durability } from "../journal/writer.js";
 import type { Store } from "../store/store.js";
 import type { WorkflowDefinition } from "../workflow-definition.js";
 import { currentEntry } from "../main/entry.js";
@@ -19,32 +20,79 @@ export interface ForkOptions {
   key?: string;
 }
 
-/** Creates the forked run's journal and returns its id (execute it with `--run-id` / `executeRun`). */
+/**
+ * What a fork takes from the workflow it will run under. Every field defaults to the source run's own
+ * (its code hash and entry script) or to the file store's defaults, so a fork needs no workflow code.
+ *
+ * @example
+ * ```ts
+ * const target: ForkTarget = { name: "nightly", codeHash: definition.codeHash, durability: "fsync" };
+ * ```
+ */
+export interface ForkTarget {
+  /** The workflow the source run must belong to. @default the source run's workflow */
+  name?: string;
+  /** @default the source run's code hash */
+  codeHash?: string;
+  /** @default "fsync" */
+  durability?: Durability;
+  /** @default Date.now */
+  now?: () => number;
+  /** The script that runs the fork (`steplog resume` re-runs it). @default the source run's entry */
+  entry?: EntryPoint;
+}
+
+/**
+ * Creates the forked run's journal and returns its id (execute it with `--run-id` / `executeRun`).
+ *
+ * @example
+ * ```ts
+ * const runId = await createFork(store, definitionOf(nightly), "01JD3Q8Z9X4M2N7P5R6S8T0V1W", { fromStep: "publish" });
+ * ```
+ */
 export async function createFork(store: Store, definition: WorkflowDefinition, sourceRunId: string, options: ForkOptions): Promise<string> {
+  const target: ForkTarget = {
+    name: definition.name, codeHash: definition.codeHash, durability: definition.options.durability,
+    now: () => definition.options.clock.now(), entry: currentEntry(),
+  };
+  return (await forkStoredRun(store, sourceRunId, options, target)).runId;
+}
+
+/**
+ * Creates a forked run from what the store holds (for `steplog fork`, which has no workflow code) and returns
+ * its header.
+ *
+ * @example
+ * ```ts
+ * const { runId, entry } = await forkStoredRun(store, "01JD3Q8Z9X4M2N7P5R6S8T0V1W", { fromStep: "publish" });
+ * ```
+ */
+export async function forkStoredRun(store: Store, sourceRunId: string, options: ForkOptions, target: ForkTarget = {}): Promise<RunHeader> {
   const source = await store.loadRun(sourceRunId);
-  if (source.header.workflow !== definition.name) {
-    throw new UsageError(`run ${sourceRunId} belongs to workflow '${source.header.workflow}', not '${definition.name}'`);
+  const name = target.name ?? source.header.workflow;
+  if (source.header.workflow !== name) {
+    throw new UsageError(`run ${sourceRunId} belongs to workflow '${source.header.workflow}', not '${name}'`);
   }
   const cut = firstSeqOf(source.records, options.fromStep);
   if (cut === undefined) {
     const known = [...new Set(source.records.filter((r) => r.type === "step" || r.type === "started").map((r) => (r as { key: string }).key))];
     throw new UsageError(`run ${sourceRunId} has no step '${options.fromStep}'; its steps are: ${known.slice(0, 20).join(", ") || "(none)"}`);
   }
-  const runId = ulid(definition.options.clock.now());
-  const now = definition.options.clock.now();
+  const now = (target.now ?? Date.now)();
+  const runId = ulid(now);
   const header: RunHeader = {
-    v: 1, type: "run", runId, workflow: definition.name, key: options.key ?? source.header.key, input: source.header.input,
-    codeHash: definition.codeHash, entry: currentEntry(), host: hostname(), pid: process.pid, startedAt: now,
-    forkOf: { runId: sourceRunId, fromStep: options.fromStep },
+    v: 1, type: "run", runId, workflow: name, key: options.key ?? source.header.key, input: source.header.input,
+    codeHash: target.codeHash ?? source.header.codeHash, entry: target.entry ?? source.header.entry, host: hostname(),
+    pid: process.pid, startedAt: now, forkOf: { runId: sourceRunId, fromStep: options.fromStep },
   };
-  const log = await store.createRun(header, { durability: definition.options.durability, epoch: 0 });
+  const log = await store.createRun(header, { durability: target.durability ?? "fsync", epoch: 0 });
   try {
     for (const record of reusedRecords(source.records, cut)) log.append({ ...record, epoch: 0, at: now } as JournalRecord);
     await log.flush();
   } finally {
     await log.close();
   }
-  return runId;
+  return header;
 }
 
 function firstSeqOf(records: readonly JournalRecord[], key: string): number | undefined {

@@ -3,14 +3,12 @@
  * workflow code without running any step.
  */
 import * as path from "node:path";
-import { pathToFileURL } from "node:url";
 import { UsageError, messageOf } from "../../errors.js";
 import { readJournal } from "../../journal/reader.js";
 import { checkWorkflowName } from "../../names.js";
 import { checkReplay, type ReplayCheck } from "../../run/check-replay.js";
-import { definitionOf, type Workflow } from "../../workflow.js";
-import type { WorkflowDefinition } from "../../workflow-definition.js";
 import type { Command } from "../command.js";
+import { loadWorkflows } from "../workflow-module.js";
 
 /**
  * The `check` command.
@@ -52,7 +50,7 @@ Examples:
       try {
         const journal = readJournal(path.resolve(file));
         const name = forced ?? journal.header.workflow;
-        const definition = workflows.get(name);
+        const definition = workflows.get(name)?.definition;
         if (definition === undefined) throw new UsageError(`${modulePath} exports no workflow '${name}' (it exports ${[...workflows.keys()].join(", ") || "none"}); use --workflow NAME`);
         entry = { journal: file, workflow: name, runId: journal.header.runId, verdict: await checkReplay(definition.fn, journal.header, journal.records) };
       } catch (error) {
@@ -73,25 +71,4 @@ function describe(v: ReplayCheck): string {
   if (!v.compatible) return v.seq !== undefined && /^journal has/.test(v.message) ? `diverges at #${v.seq}: ${v.message.replace(/ at #\d+/, "").split(";")[0]}` : `cannot check: ${v.message}`;
   if (v.unreached.length > 0) return `compatible (${v.unreached.length} step${v.unreached.length === 1 ? "" : "s"} not yet reached)`;
   return "compatible";
-}
-
-async function loadWorkflows(modulePath: string): Promise<Map<string, WorkflowDefinition>> {
-  let mod: Record<string, unknown>;
-  try {
-    mod = (await import(pathToFileURL(path.resolve(modulePath)).href)) as Record<string, unknown>;
-  } catch (error) {
-    throw new UsageError(`cannot import --module ${modulePath}: ${messageOf(error)}`);
-  }
-  const out = new Map<string, WorkflowDefinition>();
-  for (const value of Object.values(mod)) {
-    if (value === null || typeof value !== "object") continue;
-    try {
-      const definition = definitionOf(value as Workflow<unknown, unknown>);
-      out.set(definition.name, definition);
-    } catch {
-      // not a workflow
-    }
-  }
-  if (out.size === 0) throw new UsageError(`${modulePath} exports no workflow (export the value workflow(name, fn) returns)`);
-  return out;
 }

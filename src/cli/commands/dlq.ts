@@ -68,7 +68,7 @@ async function list(cli: Cli, extra: string | undefined): Promise<number> {
   const entries = await cli.store().dlq.list(status === undefined ? {} : { status: status as DeadLetterEntry["status"] });
   const c = cli.color;
   cli.result(entries, () => {
-    if (entries.length === 0) return `the dead-letter queue of ${cli.dir} is empty`;
+    if (entries.length === 0) return `the dead-letter queue of ${cli.where} is empty`;
     const rows = [["ID", "STATUS", "WORKFLOW", "STEP", "RUN", "ATTEMPTS", "LAST", "ERROR"].map((h) => c.bold(h))];
     for (const e of entries) {
       rows.push([e.id, e.status === "open" ? c.red(e.status) : c.dim(e.status), e.workflow, printable(e.stepKey), e.runId, String(e.attempts) + (e.reruns > 0 ? ` (+${e.reruns} reruns)` : ""), formatTime(e.lastAt), printable(e.error.message.split("\n")[0]!.slice(0, 60))]);
@@ -86,7 +86,7 @@ async function entryOf(cli: Cli, id: string | undefined): Promise<DeadLetterEntr
     throw new UsageError(`invalid dead-letter entry id ${JSON.stringify(id.slice(0, 60))}: an id is a 26-character ULID; see 'steplog dlq list${dirFlag(cli)}'`);
   }
   const entry = await cli.store().dlq.get(id);
-  if (entry === undefined) throw new UsageError(`unknown dead-letter entry ${id} in ${cli.dir}; see 'steplog dlq list${dirFlag(cli)}'`);
+  if (entry === undefined) throw new UsageError(`unknown dead-letter entry ${id} in ${cli.where}; see 'steplog dlq list${dirFlag(cli)}'`);
   return entry;
 }
 

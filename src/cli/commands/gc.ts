@@ -1,12 +1,11 @@
 /**
  * `steplog gc --older-than <duration> [--dry-run]`: removes finished runs older than an age.
  */
-import * as fs from "node:fs";
-import * as path from "node:path";
-import { PersistenceError, UsageError, messageOf } from "../../errors.js";
-import { checkRunId, checkWorkflowName } from "../../names.js";
+import { UsageError } from "../../errors.js";
+import { checkWorkflowName } from "../../names.js";
 import type { Command } from "../command.js";
 import { formatMs, formatTime, table } from "../format.js";
+import { removeRun } from "../remove-run.js";
 import { buildTimeline } from "../timeline.js";
 
 const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
@@ -31,6 +30,8 @@ export const gcCommand: Command = {
   help: `Removes the journals (and inbox directories) of finished runs whose last record is older than the given
 age: completed, cancelled, and failed runs whose compensations ran (final). Running, waiting and failed
 (resumable) runs are never removed. Index files are append-only; removed runs disappear from them when read.
+On PostgreSQL (--database-url), the same runs' rows are deleted: records, inbox, cancellation request and the
+run itself; dead-letter entries stay until 'steplog dlq purge'.
 
 Examples:
   steplog gc --older-than 30d --dry-run
@@ -54,9 +55,10 @@ Examples:
       victims.push({ runId: summary.runId, workflow: summary.workflow, status: t.end?.compensated ? "failed (compensated)" : t.status, endedAt: t.lastAt });
     }
     const dryRun = cli.bool("dry-run");
-    if (!dryRun) for (const v of victims) removeRun(cli.dir, v.workflow, v.runId);
+    const where = cli.databaseUrl === undefined ? { kind: "file" as const, dir: cli.dir } : { kind: "postgres" as const };
+    if (!dryRun) for (const v of victims) await removeRun(store, where, v.workflow, v.runId);
     cli.result({ ok: true, dryRun, olderThanMs: ageMs, removed: dryRun ? [] : victims, wouldRemove: dryRun ? victims : [] }, () => {
-      if (victims.length === 0) return `no finished runs older than ${formatMs(ageMs)} in ${cli.dir}`;
+      if (victims.length === 0) return `no finished runs older than ${formatMs(ageMs)} in ${cli.where}`;
       const rows = victims.map((v) => [v.runId, v.workflow, v.status, formatTime(v.endedAt)]);
       return `${dryRun ? "would remove" : "removed"} ${victims.length} run${victims.length === 1 ? "" : "s"}:\n${table(rows)}`;
     });
@@ -76,16 +78,4 @@ export function parseDuration(raw: string): number {
   const match = /^(\d{1,9})(ms|s|m|h|d|w)$/.exec(raw.trim());
   if (!match) throw new UsageError(`--older-than must be a number and a unit (ms, s, m, h, d, w) such as 7d or 12h, got ${JSON.stringify(raw.slice(0, 40))}`);
   return Number(match[1]) * UNITS[match[2]!]!;
-}
-
-function removeRun(dir: string, workflow: string, runId: string): void {
-  const root = path.resolve(dir);
-  const journal = path.join(root, "runs", checkWorkflowName(workflow), `${checkRunId(runId)}.jsonl`);
-  const inbox = path.join(root, "inbox", runId);
-  try {
-    fs.rmSync(inbox, { recursive: true, force: true });
-    fs.rmSync(journal, { force: true });
-  } catch (error) {
-    throw new PersistenceError(`cannot remove run ${runId}: ${messageOf(error)}`, { cause: error });
-  }
 }

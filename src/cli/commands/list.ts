@@ -48,7 +48,7 @@ Examples:
     const shown = more ? runs.slice(0, limit) : runs;
     const c = cli.color;
     cli.result(shown, () => {
-      if (shown.length === 0) return `no runs in ${cli.dir}${workflow || status ? " match" : ""}`;
+      if (shown.length === 0) return `no runs in ${cli.where}${workflow || status ? " match" : ""}`;
       const rows = [["RUN ID", "WORKFLOW", "KEY", "STATUS", "STARTED", "UPDATED"].map((h) => c.bold(h))];
       for (const r of shown) {
         rows.push([r.runId, r.workflow, printable(clip(r.key)), statusText(r.status, c), formatTime(r.startedAt), `${formatMs(Date.now() - r.updatedAt)} ago`]);

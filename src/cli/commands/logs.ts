@@ -2,12 +2,15 @@
  * `steplog logs <run> [--follow]`: a run's records as readable lines; `--follow` tails new records until the
  * run ends or suspends.
  */
+import { EventEmitter } from "node:events";
 import * as fs from "node:fs";
 import type { JournalRecord } from "../../journal/records.js";
 import type { LoadedRun } from "../../store/store.js";
-import type { Command } from "../command.js";
+import type { Cli, Command } from "../command.js";
 import { formatMs, formatTime, printable, type Palette } from "../format.js";
 import { loadKnownRun } from "../runs.js";
+
+const POLL_MS = 500;
 
 /**
  * The `logs` command.
@@ -39,7 +42,7 @@ Examples:
     let printed = run.records.length;
     if (!cli.bool("follow") || isStop(run.records.at(-1))) return 0;
     await new Promise<void>((resolve, reject) => {
-      const watcher = fs.watch(run.location, { persistent: true });
+      const watcher = watchRecords(cli, run.location);
       let busy = false;
       const update = async () => {
         if (busy) return;
@@ -63,13 +66,21 @@ Examples:
         }
       };
       watcher.on("change", () => void update());
-      watcher.on("error", (error) => reject(error));
+      watcher.on("error", (error: unknown) => reject(error));
       void update();
     });
     if (!cli.json) cli.err(cli.color.dim(run.records.at(-1)?.type === "suspend" ? "(the run suspended; stopped following)" : "(the run ended)"));
     return 0;
   },
 };
+
+/** Change notifications for a run's records: the journal file's, or on PostgreSQL a poll every half second. */
+function watchRecords(cli: Cli, location: string): Pick<fs.FSWatcher, "on" | "close"> {
+  if (cli.databaseUrl === undefined) return fs.watch(location, { persistent: true });
+  const emitter = new EventEmitter();
+  const timer = setInterval(() => emitter.emit("change"), POLL_MS);
+  return Object.assign(emitter, { close: () => clearInterval(timer) }) as unknown as Pick<fs.FSWatcher, "on" | "close">;
+}
 
 function isStop(record: JournalRecord | undefined): boolean {
   return record?.type === "end" || record?.type === "suspend";

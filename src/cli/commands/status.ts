@@ -39,7 +39,7 @@ Examples:
       runId: run.header.runId, workflow: run.header.workflow, key: run.header.key, status: t.status,
       startedAt: run.header.startedAt, updatedAt: t.lastAt, steps: { total: steps.length, completed: done },
       last: last ? { key: last.key, kind: last.kind, status: last.status } : null,
-      wait: t.suspend?.wait ?? null, error: t.end?.error ?? null, next, script: scriptCommand(run.header, cli.dir) ?? null,
+      wait: t.suspend?.wait ?? null, error: t.end?.error ?? null, next, script: scriptCommand(run.header, cli) ?? null,
     };
     cli.result(summary, () => {
       const c = cli.color;

@@ -29,7 +29,8 @@ export const unlockCommand: Command = {
   help: `Removes the lock of (workflow, key). A lock whose owner died on this host is reclaimed automatically by
 the next run, so this is rarely needed: for a lock held from another host, or a wedged process. A lock
 whose owner is alive (or cannot be checked, on another host) is only removed with --force; the owner then
-notices at its next update and stops with "lock lost".
+notices at its next update and stops with "lock lost". On PostgreSQL (--database-url) there are no file
+locks: runs are held by leases that expire on their own, so unlock refuses (exit 10).
 
 Examples:
   steplog unlock nightly-report
@@ -37,6 +38,9 @@ Examples:
   async run(cli) {
     const workflow = checkWorkflowName(cli.args[0]);
     const key = checkKey(cli.string("key") ?? workflow);
+    if (cli.databaseUrl !== undefined) {
+      throw new UsageError(`unlock removes a file lock; on PostgreSQL there is none to remove: ${workflow} (key ${key}) is held by a lease that expires on its own when its worker stops renewing it (30 s by default), and another worker then resumes the run`);
+    }
     const locksDir = path.join(cli.dir, "locks");
     const name = `${workflow}@${keyFileName(key)}`;
     const owner = readLockOwner(locksDir, name);

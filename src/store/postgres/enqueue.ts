@@ -10,6 +10,7 @@ import { Unserializable, encodeValue } from "../../journal/values.js";
 import { currentEntry } from "../../main/entry.js";
 import { checkKey } from "../../names.js";
 import { definitionOf, type Workflow } from "../../workflow.js";
+import type { WorkflowDefinition } from "../../workflow-definition.js";
 import type { PostgresStore } from "./postgres-store.js";
 import { enqueueLockSql, wakeWorkersSql } from "./sql/worker.js";
 import { createRunSql, latestRunSql } from "./sql/runs.js";
@@ -40,7 +41,19 @@ export interface EnqueuedRun {
  * ```
  */
 export async function enqueueRun<I>(store: PostgresStore, wf: Workflow<I, unknown>, input: I, options: EnqueueOptions = {}): Promise<EnqueuedRun> {
-  const definition = definitionOf(wf as Workflow<unknown, unknown>);
+  return enqueueDefinition(store, definitionOf(wf as Workflow<unknown, unknown>), input, options);
+}
+
+/**
+ * {@link enqueueRun} for a workflow definition (the engine's). `fresh` creates a new run even when the key has
+ * an unfinished or completed one.
+ *
+ * @example
+ * ```ts
+ * const { runId } = await enqueueDefinition(store, definitionOf(nightly), { day: "2026-11-22" }, { key: "2026-11-22" });
+ * ```
+ */
+export async function enqueueDefinition(store: PostgresStore, definition: WorkflowDefinition, input: unknown, options: EnqueueOptions & { fresh?: boolean } = {}): Promise<EnqueuedRun> {
   const encoded = encodeValue(input, "input");
   if (encoded instanceof Unserializable) throw new UsageError(`the workflow input has ${encoded.reason} at ${encoded.path}; pass plain data`);
   const runId = ulid(definition.options.clock.now());
@@ -52,7 +65,7 @@ export async function enqueueRun<I>(store: PostgresStore, wf: Workflow<I, unknow
   const { db } = store;
   const s = `"${db.schema}"`;
   return db.transaction("enqueue run", async (client) => {
-    if (options.key !== undefined) {
+    if (options.key !== undefined && options.fresh !== true) {
       await client.query(enqueueLockSql(), [definition.name, key]);
       const latest = await client.query<{ run_id: string; status: string }>(latestRunSql(s), [definition.name, key, false]);
       const found = latest.rows[0];

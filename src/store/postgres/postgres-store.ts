@@ -24,6 +24,9 @@ import { Notifier, channelsOf } from "./notifier.js";
 import { resolvePostgresOptions, type PostgresStoreOptions, type ResolvedPostgresOptions } from "./options.js";
 import { PostgresRunLog } from "./run-log.js";
 import { cancelRequestSql, inboxSql, requestCancelSql, sendEventSql } from "./sql/inbox.js";
+import type { WorkflowDefinition } from "../../workflow-definition.js";
+import { enqueueDefinition, type EnqueuedRun } from "./enqueue.js";
+import { deleteRunSql } from "./sql/delete-run.js";
 import { acquireLeaseSql, leaseOwnerSql } from "./sql/leases.js";
 import { createRunSql, getRunSql, latestRunSql, listRunsSql, loadRunSql, markRunningSql } from "./sql/runs.js";
 
@@ -196,6 +199,35 @@ export class PostgresStore implements Store {
 
   watchInbox(runId: string, onChange: () => void): () => void {
     return this.notifier.watchRun(runId, onChange);
+  }
+
+  /**
+   * Creates a run for the workers (what `engine.start()` does on this store by default): see `enqueueRun`.
+   *
+   * @example
+   * ```ts
+   * const { runId } = await store.enqueue(definitionOf(nightly), { day: "2026-11-22" }, { key: "2026-11-22" });
+   * ```
+   */
+  async enqueue(definition: WorkflowDefinition, input: unknown, options: { key?: string; fresh?: boolean } = {}): Promise<EnqueuedRun> {
+    return enqueueDefinition(this, definition, input, options);
+  }
+
+  /**
+   * Removes a finished run (completed, failed or cancelled): its records, inbox and cancellation request.
+   * Returns false, removing nothing, when the run is unknown or still running or waiting. Its dead-letter
+   * entries are kept (`steplog dlq purge` removes those).
+   *
+   * @example
+   * ```ts
+   * if (await store.deleteRun("01JD3Q8Z9X4M2N7P5R6S8T0V1W")) console.log("removed");
+   * ```
+   */
+  async deleteRun(runId: string): Promise<boolean> {
+    checkRunId(runId);
+    const rows = await this.db.query<{ run_id: string }>("delete run", this.db.statement("run_delete", deleteRunSql), [runId]);
+    this.lastSeen.delete(runId);
+    return rows.length > 0;
   }
 
   /** Resolves once every record appended so far is committed. */

@@ -29,11 +29,24 @@ export interface StoreSelection {
  */
 export async function storeFromOptions(options: StoreSelection = {}): Promise<Store> {
   const env = options.env ?? process.env;
-  const databaseUrl = options.databaseUrl ?? nonEmpty(env.STEPLOG_DATABASE_URL);
+  const databaseUrl = selectedDatabaseUrl(options);
   if (databaseUrl === undefined) return storeFor(options.dir);
   const { createPostgresStore } = await import("./postgres-store.js");
   const schema = options.schema ?? nonEmpty(env.STEPLOG_DATABASE_SCHEMA);
   return createPostgresStore({ connectionString: databaseUrl, ...(schema !== undefined ? { schema } : {}) });
+}
+
+/**
+ * The database URL the options and environment select, if any: when it is defined, {@link storeFromOptions}
+ * returns a PostgreSQL store the caller should close.
+ *
+ * @example
+ * ```ts
+ * selectedDatabaseUrl({ env: { STEPLOG_DATABASE_URL: "postgres://app@db/app" } }); // "postgres://app@db/app"
+ * ```
+ */
+export function selectedDatabaseUrl(options: StoreSelection = {}): string | undefined {
+  return options.databaseUrl ?? nonEmpty((options.env ?? process.env).STEPLOG_DATABASE_URL);
 }
 
 function nonEmpty(value: string | undefined): string | undefined {

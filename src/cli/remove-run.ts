@@ -1,0 +1,37 @@
+/**
+ * Removing a finished run from the selected store (`steplog gc`, and `steplog import`/`export` replacing a copy
+ * that was moved away): its journal and inbox directory in the file store, its rows on PostgreSQL.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { PersistenceError, UsageError, messageOf } from "../errors.js";
+import { checkRunId, checkWorkflowName } from "../names.js";
+import type { PostgresStore } from "../store/postgres/postgres-store.js";
+import type { Store } from "../store/store.js";
+
+/** Where a store keeps its runs: a state directory, or PostgreSQL. */
+export type StoreKind = { kind: "file"; dir: string } | { kind: "postgres" };
+
+/**
+ * Removes the finished run `runId` of `workflow` from `store`.
+ *
+ * @example
+ * ```ts
+ * await removeRun(cli.store(), { kind: "file", dir: cli.dir }, "nightly", "01JD3Q8Z9X4M2N7P5R6S8T0V1W");
+ * ```
+ */
+export async function removeRun(store: Store, where: StoreKind, workflow: string, runId: string): Promise<void> {
+  if (where.kind === "postgres") {
+    if (!(await (store as PostgresStore).deleteRun(runId))) throw new UsageError(`run ${runId} was not removed: it is unknown or no longer finished`);
+    return;
+  }
+  const root = path.resolve(where.dir);
+  const journal = path.join(root, "runs", checkWorkflowName(workflow), `${checkRunId(runId)}.jsonl`);
+  const inbox = path.join(root, "inbox", runId);
+  try {
+    fs.rmSync(inbox, { recursive: true, force: true });
+    fs.rmSync(journal, { force: true });
+  } catch (error) {
+    throw new PersistenceError(`cannot remove run ${runId}: ${messageOf(error)}`, { cause: error });
+  }
+}
