@@ -3,8 +3,9 @@
  * private superjson instance after a check that it will read back unchanged. A value that would not is
  * refused with the path of the offending part.
  */
-import { SuperJSON } from "superjson";
-import { PersistenceError, messageOf } from "../errors.js";
+import { createRequire } from "node:module";
+import type { SuperJSON } from "superjson";
+import { InternalError, PersistenceError, messageOf } from "../errors.js";
 import type { EncodedValue, StoredError } from "./records.js";
 
 type TypedArray = Int8Array | Uint8Array | Uint8ClampedArray | Int16Array | Uint16Array | Int32Array | Uint32Array | Float32Array | Float64Array | BigInt64Array | BigUint64Array;
@@ -14,33 +15,65 @@ const TYPED_ARRAY_BY_NAME = new Map<string, new (buffer: ArrayBuffer) => TypedAr
 ].map((ctor) => [ctor.name, ctor]));
 const TYPED_ARRAYS: ReadonlySet<unknown> = new Set(TYPED_ARRAY_BY_NAME.values());
 
-const sj = new SuperJSON();
-sj.registerCustom<Buffer, string>(
-  {
-    isApplicable: (v): v is Buffer => Buffer.isBuffer(v),
-    serialize: (v) => v.toString("base64"),
-    deserialize: (v) => Buffer.from(v, "base64"),
-  },
-  "Buffer",
-);
-// superjson's own typed-array rule writes a JSON array: NaN, Infinity and -0 in float arrays come back changed and
-// BigInt arrays cannot be written at all. Their bytes are stored instead (lossless for every element type).
-sj.registerCustom<TypedArray, string>(
-  {
-    isApplicable: (v): v is TypedArray => ArrayBuffer.isView(v) && TYPED_ARRAYS.has(v.constructor) && !Buffer.isBuffer(v),
-    serialize: (v) => `${v.constructor.name}:${Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString("base64")}`,
-    deserialize: (v) => {
-      const colon = v.indexOf(":");
-      const ctor = TYPED_ARRAY_BY_NAME.get(v.slice(0, colon));
-      if (ctor === undefined) throw new Error(`unknown typed array ${JSON.stringify(v.slice(0, colon))}`);
-      const bytes = Buffer.from(v.slice(colon + 1), "base64");
-      const copy = new ArrayBuffer(bytes.length);
-      new Uint8Array(copy).set(bytes);
-      return new ctor(copy);
+/**
+ * superjson is loaded on first use: plain JSON never needs it, so importing steplog does not pay for it. Where Node
+ * can `require` an ES module (20.19+, 22.12+) it is loaded synchronously on demand; elsewhere its import starts
+ * when this module loads and runs are opened only after it finished ({@link valueCodecPending}).
+ */
+let instance: SuperJSON | undefined;
+let loading: Promise<void> | undefined;
+const canRequireEsm = process.features.require_module === true;
+
+function configure(SuperJSONClass: typeof SuperJSON): SuperJSON {
+  return (instance ??= registerTypes(new SuperJSONClass()));
+}
+
+function codec(): SuperJSON {
+  if (instance !== undefined) return instance;
+  if (!canRequireEsm) throw new InternalError("superjson is used before it was loaded");
+  return configure((createRequire(import.meta.url)("superjson") as typeof import("superjson")).SuperJSON);
+}
+
+function loadCodec(): Promise<void> {
+  return (loading ??= import("superjson").then((m) => void configure(m.SuperJSON)));
+}
+
+/** A promise to await before values are encoded or decoded, or undefined when none is needed. */
+export function valueCodecPending(): Promise<void> | undefined {
+  return instance !== undefined || canRequireEsm ? undefined : loadCodec();
+}
+
+if (!canRequireEsm) void loadCodec();
+
+function registerTypes(sj: SuperJSON): SuperJSON {
+  sj.registerCustom<Buffer, string>(
+    {
+      isApplicable: (v): v is Buffer => Buffer.isBuffer(v),
+      serialize: (v) => v.toString("base64"),
+      deserialize: (v) => Buffer.from(v, "base64"),
     },
-  },
-  "TypedArray",
-);
+    "Buffer",
+  );
+  // superjson's own typed-array rule writes a JSON array: NaN, Infinity and -0 in float arrays come back changed and
+  // BigInt arrays cannot be written at all. Their bytes are stored instead (lossless for every element type).
+  sj.registerCustom<TypedArray, string>(
+    {
+      isApplicable: (v): v is TypedArray => ArrayBuffer.isView(v) && TYPED_ARRAYS.has(v.constructor) && !Buffer.isBuffer(v),
+      serialize: (v) => `${v.constructor.name}:${Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString("base64")}`,
+      deserialize: (v) => {
+        const colon = v.indexOf(":");
+        const ctor = TYPED_ARRAY_BY_NAME.get(v.slice(0, colon));
+        if (ctor === undefined) throw new Error(`unknown typed array ${JSON.stringify(v.slice(0, colon))}`);
+        const bytes = Buffer.from(v.slice(colon + 1), "base64");
+        const copy = new ArrayBuffer(bytes.length);
+        new Uint8Array(copy).set(bytes);
+        return new ctor(copy);
+      },
+    },
+    "TypedArray",
+  );
+  return sj;
+}
 
 /** Why a value cannot be journaled: the path (`result.rows[3].at`) and what was found there. */
 export class Unserializable {
@@ -164,6 +197,7 @@ export function encodeValue(value: unknown, path = "result"): EncodedValue | Uns
   if (isPlainJson(value)) return { json: value };
   const bad = findUnserializable(value, path);
   if (bad) return bad;
+  const sj = codec();
   try {
     const { json, meta } = sj.serialize(value);
     return meta === undefined ? { json } : { json, meta };
@@ -179,8 +213,9 @@ export function encodeValue(value: unknown, path = "result"): EncodedValue | Uns
 export function decodeValue(encoded: EncodedValue | undefined): unknown {
   if (encoded === undefined) return undefined;
   if (encoded.meta === undefined) return encoded.json;
+  const sj = codec();
   try {
-    return sj.deserialize(encoded as Parameters<typeof sj.deserialize>[0]);
+    return sj.deserialize(encoded as Parameters<SuperJSON["deserialize"]>[0]);
   } catch (error) {
     throw new PersistenceError(`a stored value cannot be read back (${messageOf(error)}); it was not written by steplog`, { cause: error });
   }

@@ -16,7 +16,8 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { randomBytes } from "node:crypto";
-import lockfile from "proper-lockfile";
+import { createRequire } from "node:module";
+import type lockfileModule from "proper-lockfile";
 import { systemClock } from "../clock.js";
 import { LockLostError, PersistenceError, UsageError, messageOf } from "../errors.js";
 import type { LockBusy, LockOptions, LockOwner, RunLease } from "../store/store.js";
@@ -190,7 +191,12 @@ function ensureLockDir(dir: string): void {
   checkDirectory(dir, lstatOrUndefined(dir), "lock directory");
 }
 
+let lockfileLoaded: typeof lockfileModule | undefined;
+/** proper-lockfile (and graceful-fs, which it loads) is required when a first lock is taken, not at import. */
+const loadLockfile = (): typeof lockfileModule => (lockfileLoaded ??= createRequire(import.meta.url)("proper-lockfile") as typeof lockfileModule);
+
 async function attemptOnce(paths: LockPaths, options: FileLockOptions, timing: { staleMs: number; updateMs: number }): Promise<Outcome> {
+  const lockfile = loadLockfile();
   const attempt = prepareAttempt(paths);
   let release: () => Promise<void>;
   try {

@@ -1,8 +1,8 @@
 /**
- * The retry policy: p-retry runs the attempts; steplog decides which errors are retried and computes each delay
- * itself, so that the injected clock and random source drive it (p-retry is given zero delays).
+ * The retry policy: p-retry runs the attempts after a first failure; steplog decides which errors are retried and
+ * computes each delay itself, so that the injected clock and random source drive it (p-retry is given zero delays).
  */
-import pRetry from "p-retry";
+import { createRequire } from "node:module";
 import type { Clock, RandomSource } from "../clock.js";
 import {
   CircuitOpenError,
@@ -15,6 +15,23 @@ import {
 } from "../errors.js";
 import type { AttemptFailure } from "./compose.js";
 import { MAX_TIMER_MS, type RetryOptions } from "./options.js";
+
+type PRetry = typeof import("p-retry").default;
+let pRetryLoaded: PRetry | undefined;
+let pRetryLoading: Promise<PRetry> | undefined;
+
+/**
+ * p-retry is loaded after a first failure: a step that succeeds at once never needs it. Where Node can `require`
+ * an ES module (20.19+, 22.12+) that happens synchronously; elsewhere it is imported.
+ */
+function loadPRetrySync(): PRetry | undefined {
+  if (pRetryLoaded === undefined && process.features.require_module === true) {
+    pRetryLoaded = (createRequire(import.meta.url)("p-retry") as typeof import("p-retry")).default;
+  }
+  return pRetryLoaded;
+}
+
+const loadPRetry = (): Promise<PRetry> => (pRetryLoading ??= import("p-retry").then((m) => (pRetryLoaded = m.default)));
 
 /**
  * A resolved retry policy: every field of {@link RetryOptions} set.
@@ -115,6 +132,7 @@ async function retryAfterFirstFailure<T>(
   let lastError: unknown;
   let reported = false;
   let hookFailed = false;
+  const pRetry = loadPRetrySync() ?? (await loadPRetry());
   try {
     const value = await pRetry(
       async (attemptNumber) => {

@@ -6,6 +6,7 @@ import * as path from "node:path";
 import { PersistenceError, UsageError, messageOf } from "../../errors.js";
 import type { EncodedValue, JournalRecord, RunHeader } from "../../journal/records.js";
 import { readJournal } from "../../journal/reader.js";
+import { valueCodecPending } from "../../journal/values.js";
 import { JournalWriter } from "../../journal/writer.js";
 import { acquireFileLock } from "../../lock/file-lock.js";
 import { checkRunId, checkWorkflowName } from "../../names.js";
@@ -70,6 +71,7 @@ class FileStore implements Store {
   }
 
   async createRun(header: RunHeader, options: RunLogOptions): Promise<RunLog> {
+    await valueCodecPending();
     const dir = this.layout.workflowDir(header.workflow);
     ensureDir(this.layout.keysDir(header.workflow), this.layout.root);
     const writer = JournalWriter.create(path.join(dir, `${checkRunId(header.runId)}.jsonl`), JSON.stringify(header), options);
@@ -92,6 +94,7 @@ class FileStore implements Store {
     if (file === undefined) {
       throw new UsageError(`unknown run id ${runId} in ${this.layout.root}; list runs with 'steplog list --dir ${this.layout.root}'`);
     }
+    await valueCodecPending();
     const read = readJournal(file);
     const run: LoadedRun & { validBytes: number; lastCrc: number } = {
       header: read.header,
