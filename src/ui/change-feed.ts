@@ -123,7 +123,7 @@ function watchDirectories(root: string, onChange: () => void, pollMs: number): (
 function pollStore(store: Store, onChange: () => void, pollMs: number): () => void {
   let previous: string | undefined;
   let busy = false;
-  const timer = setInterval(() => {
+  const check = () => {
     if (busy) return;
     busy = true;
     fingerprint(store)
@@ -133,7 +133,9 @@ function pollStore(store: Store, onChange: () => void, pollMs: number): () => vo
       })
       .catch(() => undefined)
       .finally(() => (busy = false));
-  }, pollMs);
+  };
+  check();
+  const timer = setInterval(check, pollMs);
   timer.unref();
   return () => clearInterval(timer);
 }

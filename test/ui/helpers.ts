@@ -90,15 +90,15 @@ export interface ScriptResult {
 }
 
 /**
- * Runs test/ui/fixtures/<name>.mjs with `--dir <dir> ...args` to its end.
+ * Runs test/ui/fixtures/<name>.mjs with `--dir <dir> ...args` (and `env` added) to its end.
  *
  * @example
  * ```ts
  * expect((await runScript("charge", dir, ["--input", "{}"])).code).toBe(30);
  * ```
  */
-export function runScript(name: string, dir: string, args: string[] = []): Promise<ScriptResult> {
-  const child = spawn(process.execPath, [path.join(FIXTURES, `${name}.mjs`), "--dir", dir, ...args], { cwd: ROOT, env: cleanEnv(), stdio: ["ignore", "pipe", "pipe"] });
+export function runScript(name: string, dir: string, args: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<ScriptResult> {
+  const child = spawn(process.execPath, [path.join(FIXTURES, `${name}.mjs`), "--dir", dir, ...args], { cwd: ROOT, env: cleanEnv(env), stdio: ["ignore", "pipe", "pipe"] });
   let stdout = "";
   let stderr = "";
   child.stdout!.setEncoding("utf8").on("data", (d: string) => (stdout += d));

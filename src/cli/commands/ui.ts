@@ -2,8 +2,7 @@
  * `steplog ui [--port P] [--host H]`: a local web dashboard of the runs, the DLQ, waiting runs and breakers.
  */
 import { UsageError } from "../../errors.js";
-import type { Store } from "../../store/store.js";
-import type { Cli, Command } from "../command.js";
+import type { Command } from "../command.js";
 
 /**
  * The `ui` command.
@@ -17,7 +16,7 @@ export const uiCommand: Command = {
   name: "ui",
   summary: "serve a local web dashboard of runs, the DLQ, waiting runs and breakers",
   usage: "steplog ui [--port P] [--host H]",
-  options: { port: { type: "string" }, host: { type: "string" }, "database-url": { type: "string" }, "database-schema": { type: "string" } },
+  options: { port: { type: "string" }, host: { type: "string" } },
   flagHelp: `  --port P  the port to listen on (default: 4800; 0 picks a free one)
   --host H  the interface to listen on (default: 127.0.0.1; anything else is reachable from other
             machines: the dashboard can send events, cancel and re-run scripts, so a warning is printed)`,
@@ -41,10 +40,13 @@ Examples:
     if (host !== undefined && !["127.0.0.1", "localhost", "::1"].includes(host)) {
       cli.err(`warning: listening on ${host}: anyone who can reach it can read your runs' data and act on them`);
     }
-    const { store, databaseUrl, own } = await selectedStore(cli);
+    const store = cli.store();
+    const databaseUrl = cli.databaseUrl;
+    const schema = cli.string("database-schema");
     const { startUiServer } = await import("../../ui/server.js");
     const server = await startUiServer({
-      store, port, env: cli.env, log: (line) => cli.err(line),
+      store, port, log: (line) => cli.err(line),
+      env: schema === undefined ? cli.env : { ...cli.env, STEPLOG_DATABASE_SCHEMA: schema },
       ...(host !== undefined ? { host } : {}),
       ...(databaseUrl !== undefined ? { databaseUrl } : { dir: cli.dir }),
     });
@@ -54,7 +56,6 @@ Examples:
       process.once("SIGTERM", resolve);
     });
     await server.close();
-    if (own) await store.close();
     return 0;
   },
 };
@@ -64,13 +65,4 @@ function portOf(raw: string | undefined): number {
   const port = Number(raw);
   if (!/^\d+$/.test(raw) || port > 65_535) throw new UsageError(`--port must be a port number (0 to 65535), got ${JSON.stringify(raw.slice(0, 20))}`);
   return port;
-}
-
-async function selectedStore(cli: Cli): Promise<{ store: Store; databaseUrl: string | undefined; own: boolean }> {
-  const url = cli.string("database-url") ?? cli.env.STEPLOG_DATABASE_URL;
-  const databaseUrl = url === undefined || url.trim() === "" ? undefined : url;
-  const store = cli.store();
-  if (databaseUrl === undefined || !store.description.startsWith("file store")) return { store, databaseUrl, own: false };
-  const { storeFromOptions } = await import("../../store/postgres/select-store.js");
-  return { store: await storeFromOptions({ databaseUrl, schema: cli.string("database-schema"), env: cli.env }), databaseUrl, own: true };
 }
