@@ -145,7 +145,18 @@ export class JournalWriter {
     const fd = openAppend(file, true);
     const writer = new JournalWriter(file, fd, 0, 0, options);
     if (options.durability === "fsync") writer.directoryToSync = path.dirname(file);
-    writer.append(firstBody);
+    try {
+      writer.append(firstBody);
+    } catch (error) {
+      // Nothing of the new file is readable (a full disk): remove it rather than leave an empty journal behind.
+      writer.close();
+      try {
+        fs.unlinkSync(file);
+      } catch {
+        // already gone
+      }
+      throw error;
+    }
     return writer;
   }
 

@@ -2,7 +2,7 @@
  * The last policy: a step that failed for good is journaled (`step-failed`) and put in the dead-letter queue
  * (one open entry per run and step; a rerun failing the same step again updates it).
  */
-import { StepFailedError } from "../errors.js";
+import { PersistenceError, StepFailedError } from "../errors.js";
 import type { StepFailedRecord } from "../journal/records.js";
 import { storeError } from "../journal/values.js";
 import type { ActiveRun } from "../run/active-run.js";
@@ -15,9 +15,15 @@ import type { ActiveRun } from "../run/active-run.js";
 export async function deadLetterStep(run: ActiveRun, key: string, seq: number, attempts: number, error: unknown): Promise<StepFailedError> {
   const stored = storeError(error);
   run.state.hadFailures = true;
-  await run.log.appendDurable(run.record<StepFailedRecord>({ type: "step-failed", key, seq, attempts, error: stored }));
   const { runId, workflow, key: runKey } = run.header;
-  await run.store.dlq.put({ runId, workflow, key: runKey, stepKey: key, error: stored, attempts }, run.options.clock.now());
+  try {
+    await run.log.appendDurable(run.record<StepFailedRecord>({ type: "step-failed", key, seq, attempts, error: stored }));
+    await run.store.dlq.put({ runId, workflow, key: runKey, stepKey: key, error: stored, attempts }, run.options.clock.now());
+  } catch (writeError) {
+    // A full disk must not hide why the step failed: the persistence error carries the step's own error.
+    if (!(writeError instanceof PersistenceError)) throw writeError;
+    throw new PersistenceError(`${writeError.message} (while dead-lettering step '${key}', which had failed for good: ${stored.message})`, { cause: writeError });
+  }
   run.emit("step:fail", { key, attempts, error: stored });
   return new StepFailedError(key, attempts, error);
 }
