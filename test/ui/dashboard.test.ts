@@ -2,6 +2,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createFileStore } from "../../src/store/file/file-store.js";
 import { FIXTURES, browserMissing, launchChromium, removeTemps, runScript, screenshotPath, startUi, tempState, type UiProcess } from "./helpers.js";
 
 if (browserMissing !== undefined) console.warn(`skipping the dashboard's browser tests: ${browserMissing}`);
@@ -145,6 +146,26 @@ describe.skipIf(browserMissing !== undefined)("steplog ui in Chromium", () => {
     expect(await page.locator("main script, main img").count()).toBe(0);
     expect(await page.evaluate(() => (globalThis as unknown as { __xss?: number }).__xss)).toBeUndefined();
     await page.screenshot({ path: screenshotPath("hostile-names"), fullPage: true });
+    expect(problems).toEqual([]);
+  });
+
+  it("shows circuit breakers: open until when, half-open, closed", async () => {
+    const { dir } = tempState();
+    const store = createFileStore({ dir });
+    const now = Date.now();
+    await store.breakers.save("payments-api", { state: "open", openUntil: now + 3_600_000, failures: 5, updatedAt: now });
+    await store.breakers.save("mail", { state: "half-open", openUntil: null, failures: 2, updatedAt: now });
+    await store.breakers.save("search", { state: "closed", openUntil: null, failures: 0, updatedAt: now });
+    const { page, problems } = await open(dir, "#/breakers");
+    await page.locator("#breakers tbody tr").first().waitFor();
+    const state = (name: string) => page.locator(`#breakers tr[data-breaker="${name}"] .badge`).textContent();
+    expect(await state("payments-api")).toBe("open");
+    expect(await state("mail")).toBe("half-open");
+    expect(await state("search")).toBe("closed");
+    expect(await page.locator('#breakers tr[data-breaker="payments-api"]').textContent()).toMatch(/\(in (1h 0m|59m \d+s)\)/);
+    await store.breakers.save("search", { state: "open", openUntil: now + 60_000, failures: 3, updatedAt: now });
+    await page.locator('#breakers tr[data-breaker="search"] .badge:text-is("open")').waitFor();
+    await page.screenshot({ path: screenshotPath("breakers"), fullPage: true });
     expect(problems).toEqual([]);
   });
 });

@@ -20,7 +20,7 @@ export const runPage = {
     return h(
       "section",
       { class: "page page-run", dataset: { runId: run.runId, status: run.status } },
-      h("div", { class: "toolbar" }, h("h1", {}, run.workflow), badge(run.status), h("span", { class: "mono muted" }, run.runId), h("span", { class: "spacer" }), actions(run)),
+      h("div", { class: "toolbar" }, h("h1", {}, run.workflow), badge(run.status), run.status === "running" && run.wait ? badge(run.wait.kind === "event" ? "waiting in memory" : "sleeping in memory", "waiting") : null, h("span", { class: "mono muted" }, run.runId), h("span", { class: "spacer" }), actions(run)),
       facts(run, end),
       run.wait ? waitPanel(run) : null,
       run.cancel ? h("p", { class: "note" }, `cancellation requested${run.cancel.reason ? `: ${run.cancel.reason}` : ""}`) : null,
