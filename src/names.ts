@@ -3,7 +3,19 @@
  * Everything a user or a CLI argument supplies passes through here before any file is touched.
  */
 import { createHash } from "node:crypto";
+import { createRequire } from "node:module";
 import { UsageError } from "./errors.js";
+
+let ulidFactory: ((seedTime?: number) => string) | undefined;
+
+/**
+ * A new ULID (run ids, message ids, DLQ ids) from the `ulid` package, which is loaded on first use rather than
+ * when steplog is imported (its CommonJS build, so this works synchronously on every Node version).
+ */
+export function newUlid(seedTime?: number): string {
+  ulidFactory ??= (createRequire(import.meta.url)("ulid") as typeof import("ulid")).ulid;
+  return ulidFactory(seedTime);
+}
 
 const WORKFLOW_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 const RUN_ID = /^[0-9A-HJKMNP-TV-Z]{26}$/;

@@ -2,7 +2,6 @@
  * `ctx.child(workflow, input, { key })`: a child run with its own journal, executed in this process. The
  * child's id is journaled before it starts and its result is memoized in the parent like a step result.
  */
-import { ulid } from "ulid";
 import type { ChildOptions } from "../context.js";
 import { RunCancelledError, StepFailedError, UsageError } from "../errors.js";
 import type { ChildRecord, StartedRecord, StepRecord } from "../journal/records.js";
@@ -10,6 +9,7 @@ import { Unserializable, decodeValue, encodeValue } from "../journal/values.js";
 import { definitionOf, type Workflow } from "../workflow.js";
 import type { ActiveRun } from "./active-run.js";
 import { executeRun } from "./execute.js";
+import { newUlid } from "../names.js";
 
 /** Runs or resumes a child run and returns its result. */
 export async function runChild<I, O>(run: ActiveRun, workflow: Workflow<I, O>, input: I, options: ChildOptions = {}): Promise<O> {
@@ -20,7 +20,7 @@ export async function runChild<I, O>(run: ActiveRun, workflow: Workflow<I, O>, i
   if (recorded !== undefined) return decodeValue(recorded.out) as O;
   let childRunId = run.state.children.get(key)?.childRunId;
   if (childRunId === undefined) {
-    childRunId = ulid(run.options.clock.now());
+    childRunId = newUlid(run.options.clock.now());
     const record = run.record<ChildRecord>({ type: "child", key, seq, childRunId, workflow: definition.name });
     const durable = run.log.appendDurable(record);
     if (durable !== undefined) await durable;

@@ -3,17 +3,16 @@
  * with replay, and journal how it ended. Used by `wf.run()`, `wf.main()`, child runs and the engine.
  */
 import { hostname } from "node:os";
-import { ulid } from "ulid";
 import { LockHeldError, LockLostError, UsageError } from "../errors.js";
 import type { RunEventListener, WaitInfo } from "../events.js";
 import { exitCodeFor } from "../exit-codes.js";
 import type { EncodedValue, EndRecord, EntryPoint, RunHeader } from "../journal/records.js";
 import { Unserializable, decodeValue, encodeValue } from "../journal/values.js";
-import { checkKey, checkRunId } from "../names.js";
+import { checkKey, checkRunId, newUlid } from "../names.js";
 import type { OnLocked, RunLease, RunLog, Store } from "../store/store.js";
 import { isLockBusy } from "../store/store.js";
 import type { WorkflowDefinition } from "../workflow-definition.js";
-import { executeBody, type BodyResult } from "./execute-body.js";
+import type { BodyResult } from "./execute-body.js";
 import { fenceLog } from "./fenced-log.js";
 import { ReplayState } from "./replay-state.js";
 
@@ -77,7 +76,7 @@ export async function executeRun(req: ExecuteRequest): Promise<RunOutcome> {
         if (latest?.status === "completed") return await recordedOutcome(req.store, latest.runId, workflow);
       }
     }
-    const newRunId = req.newRunId ?? ulid(req.definition.options.clock.now());
+    const newRunId = req.newRunId ?? newUlid(req.definition.options.clock.now());
     const lockKey = key ?? newRunId;
     const lost = new AbortController();
     req.lockLost?.addEventListener("abort", () => lost.abort(req.lockLost!.reason), { once: true });
@@ -167,6 +166,8 @@ async function finish(req: ExecuteRequest, opened: OpenedRun & { lockLost: Abort
   const base = { runId: header.runId, workflow: header.workflow };
   let result: BodyResult;
   try {
+    // The workflow context, steps and policies load with the first run to execute, not when steplog is imported.
+    const { executeBody } = await import("./execute-body.js");
     result = await executeBody(req, opened);
   } finally {
     await opened.log.close().catch(() => undefined);

@@ -4,13 +4,13 @@
  * before it starts, so the new run is an ordinary run that resumes.
  */
 import { hostname } from "node:os";
-import { ulid } from "ulid";
 import { UsageError } from "../errors.js";
 import type { EntryPoint, JournalRecord, RunHeader } from "../journal/records.js";
 import type { Durability } from "../journal/writer.js";
 import type { Store } from "../store/store.js";
 import type { WorkflowDefinition } from "../workflow-definition.js";
 import { currentEntry } from "../main/entry.js";
+import { newUlid } from "../names.js";
 
 /** Options of `wf.fork()`. */
 export interface ForkOptions {
@@ -79,7 +79,7 @@ export async function forkStoredRun(store: Store, sourceRunId: string, options: 
     throw new UsageError(`run ${sourceRunId} has no step '${options.fromStep}'; its steps are: ${known.slice(0, 20).join(", ") || "(none)"}`);
   }
   const now = (target.now ?? Date.now)();
-  const runId = ulid(now);
+  const runId = newUlid(now);
   const header: RunHeader = {
     v: 1, type: "run", runId, workflow: name, key: options.key ?? source.header.key, input: source.header.input,
     codeHash: target.codeHash ?? source.header.codeHash, entry: target.entry ?? source.header.entry, host: hostname(),

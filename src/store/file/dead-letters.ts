@@ -1,10 +1,10 @@
 /**
  * The file store's dead-letter queue: `dlq.jsonl`, append-only operations (put, status, purge) folded on read.
  */
-import { ulid } from "ulid";
 import type { DeadLetterEntry, DeadLetterQueue, NewDeadLetter } from "../store.js";
 import { readIndexLines, type IndexWriters } from "./index-file.js";
 import { ensureDir, type Layout } from "./layout.js";
+import { newUlid } from "../../names.js";
 
 type Op =
   | { op: "put"; entry: DeadLetterEntry }
@@ -39,7 +39,7 @@ export class FileDeadLetterQueue implements DeadLetterQueue {
     const open = [...this.entries().values()].find((e) => e.status === "open" && e.runId === entry.runId && e.stepKey === entry.stepKey);
     const next: DeadLetterEntry = open
       ? { ...open, error: entry.error, attempts: entry.attempts, reruns: open.reruns + 1, lastAt: at }
-      : { id: ulid(at), ...entry, reruns: 0, firstAt: at, lastAt: at, status: "open" };
+      : { id: newUlid(at), ...entry, reruns: 0, firstAt: at, lastAt: at, status: "open" };
     this.write({ op: "put", entry: next });
     return next;
   }

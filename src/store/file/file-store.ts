@@ -8,7 +8,6 @@ import type { EncodedValue, JournalRecord, RunHeader } from "../../journal/recor
 import { readJournal } from "../../journal/reader.js";
 import { valueCodecPending } from "../../journal/values.js";
 import { JournalWriter } from "../../journal/writer.js";
-import { acquireFileLock } from "../../lock/file-lock.js";
 import { checkRunId, checkWorkflowName } from "../../names.js";
 import type {
   InboxMessage, LoadedRun, LockBusy, LockOptions, RunFilter, RunLease, RunLog, RunLogOptions, RunStatus,
@@ -150,6 +149,8 @@ class FileStore implements Store {
   async lock(workflow: string, key: string, options: LockOptions): Promise<RunLease | LockBusy> {
     ensureDir(this.layout.locksDir, this.layout.root);
     const lockOptions = this.options.lockStaleMs === undefined ? options : { ...options, staleMs: this.options.lockStaleMs };
+    // The lock's modules load with the first lock, not when steplog is imported.
+    const { acquireFileLock } = await import("../../lock/file-lock.js");
     return acquireFileLock(this.layout.locksDir, this.layout.lockName(workflow, key), lockOptions);
   }
 

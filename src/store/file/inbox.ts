@@ -4,11 +4,11 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { ulid } from "ulid";
 import { PersistenceError, messageOf } from "../../errors.js";
 import type { EncodedValue } from "../../journal/records.js";
 import type { InboxMessage } from "../store.js";
 import { ensureDir, removeEmptyDir, writeFileAtomic, type Layout } from "./layout.js";
+import { newUlid } from "../../names.js";
 
 const CANCEL_FILE = "cancel.json";
 
@@ -16,7 +16,7 @@ const CANCEL_FILE = "cancel.json";
 export function writeInboxMessage(layout: Layout, runId: string, event: string, data: EncodedValue, at: number): InboxMessage {
   const dir = layout.inboxDir(runId);
   ensureDir(dir, layout.root);
-  const message: InboxMessage = { messageId: ulid(at), event, data, at };
+  const message: InboxMessage = { messageId: newUlid(at), event, data, at };
   writeFileAtomic(path.join(dir, `${message.messageId}.json`), JSON.stringify(message), true);
   return message;
 }
