@@ -13,7 +13,7 @@ export const markFailedSql = (s: string) => `
     and exists (select 1 from ${s}.leases l where l.workflow = r.workflow and l.key = r.key and l.epoch = $3)`;
 
 /** Serializes enqueues of one (workflow, key) for the rest of the transaction: $1 workflow, $2 key. */
-export const enqueueLockSql = () => `select pg_advisory_xact_lock(hashtext('steplog.enqueue'), hashtext($1 || chr(0) || $2))`;
+export const enqueueLockSql = () => `select pg_advisory_xact_lock(hashtext('steplog.enqueue'), hashtext($1 || chr(1) || $2))`;
 
 /** Wakes workers: $1 the wake channel. */
 export const wakeWorkersSql = () => `select pg_notify($1, 'wake')`;
