@@ -121,10 +121,16 @@ server.listen(Number(process.env.PORT ?? 3000), "127.0.0.1", () => {
   console.log(`listening on http://127.0.0.1:${server.address().port}`);
 });
 
+// `process.on`, not `once`: a listener that stays registered tells exit hooks of other modules (the lock's
+// signal-exit) that the signal is handled here, so they do not re-raise it and kill the process mid-shutdown.
+let stopping = false;
 for (const signal of ["SIGINT", "SIGTERM"]) {
-  process.once(signal, async () => {
+  process.on(signal, async () => {
+    if (stopping) return;
+    stopping = true;
     server.close();
     await engine.close(); // waiting runs stop here and resume when the server starts again
     server.closeAllConnections();
+    process.exit(0);
   });
 }
