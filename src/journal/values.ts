@@ -195,6 +195,8 @@ function walk(value: unknown, path: string, ancestors: Set<object>): Unserializa
  */
 export function encodeValue(value: unknown, path = "result"): EncodedValue | Unserializable {
   if (isPlainJson(value)) return { json: value };
+  // What superjson writes for `undefined` (a step or workflow without a result), without loading it.
+  if (value === undefined) return { json: null, meta: { values: ["undefined"], v: 1 } };
   const bad = findUnserializable(value, path);
   if (bad) return bad;
   const sj = codec();
@@ -213,12 +215,24 @@ export function encodeValue(value: unknown, path = "result"): EncodedValue | Uns
 export function decodeValue(encoded: EncodedValue | undefined): unknown {
   if (encoded === undefined) return undefined;
   if (encoded.meta === undefined) return encoded.json;
+  if (isEncodedUndefined(encoded)) return undefined;
   const sj = codec();
   try {
     return sj.deserialize(encoded as Parameters<SuperJSON["deserialize"]>[0]);
   } catch (error) {
     throw new PersistenceError(`a stored value cannot be read back (${messageOf(error)}); it was not written by steplog`, { cause: error });
   }
+}
+
+/** `{ json: null, meta: { values: ["undefined"], v: 1 } }` (`v` optional): superjson's form of `undefined`. */
+function isEncodedUndefined(encoded: EncodedValue): boolean {
+  if (encoded.json !== null || typeof encoded.meta !== "object" || encoded.meta === null) return false;
+  const meta = encoded.meta as Record<string, unknown>;
+  const values = meta.values;
+  return (
+    Array.isArray(values) && values.length === 1 && values[0] === "undefined" && (meta.v === undefined || meta.v === 1) &&
+    Object.keys(meta).every((k) => k === "values" || k === "v")
+  );
 }
 
 /** Converts anything thrown into the form stored in the journal and DLQ. */
