@@ -1,6 +1,7 @@
 /**
  * The `--json` envelope of DESIGN 10 and the plain result printed on stdout.
  */
+import * as path from "node:path";
 import type { WaitInfo } from "../events.js";
 import type { StoredError } from "../journal/records.js";
 
@@ -41,10 +42,16 @@ export function toPrintable(value: unknown): unknown {
   );
 }
 
-/** The command that continues a waiting run. */
-export function resumeCommand(wait: WaitInfo, runId: string, script: string): string {
-  if (wait.kind === "event") return `npx steplog send ${runId} ${shellQuote(wait.event ?? wait.key)} --data '<json>' && node ${shellQuote(script)} --run-id ${runId}`;
-  return `node ${shellQuote(script)} --run-id ${runId}`;
+/**
+ * The command that continues a waiting run, runnable from the current directory: `--dir` is added when the
+ * state directory is not the CLI's default `./.steplog`, and TypeScript scripts run with `npx tsx`.
+ */
+export function resumeCommand(wait: WaitInfo, runId: string, script: string, stateDir?: string): string {
+  const runner = /\.[cm]?tsx?$/.test(script) ? "npx tsx" : "node";
+  const rerun = `${runner} ${shellQuote(script)} --run-id ${runId}`;
+  if (wait.kind !== "event") return rerun;
+  const dir = stateDir === undefined || path.resolve(".steplog") === stateDir ? "" : ` --dir ${shellQuote(path.relative(process.cwd(), stateDir) || ".")}`;
+  return `npx steplog send ${runId} ${shellQuote(wait.event ?? wait.key)} --data '<json>'${dir} && ${rerun}`;
 }
 
 /** Quotes a word for a POSIX shell when it needs it. */

@@ -13,6 +13,7 @@ import { createConsoleReporter } from "../report/console-reporter.js";
 import { executeRun, type RunOutcome } from "../run/execute.js";
 import { selectedDatabaseUrl, storeFromOptions } from "../store/postgres/select-store.js";
 import type { Store } from "../store/store.js";
+import { resolveStateDir } from "../options.js";
 import type { WorkflowDefinition } from "../workflow-definition.js";
 import { parseScriptArgs, scriptHelp, type ScriptArgs } from "./args.js";
 import { callerFile, currentEntry, isEntryFile } from "./entry.js";
@@ -60,6 +61,7 @@ async function runScript(definition: WorkflowDefinition, options: MainOptions): 
     return reportEarlyError(definition, error, args.json);
   }
   const ownsStore = definition.userOptions.store === undefined && selectedDatabaseUrl(selection) !== undefined;
+  const stateDir = definition.userOptions.store === undefined && !ownsStore ? resolveStateDir(selection.dir) : undefined;
   const shutdown = new AbortController();
   let signalName: string | undefined;
   const onSignal = (name: NodeJS.Signals) => {
@@ -89,7 +91,7 @@ async function runScript(definition: WorkflowDefinition, options: MainOptions): 
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
   }
-  const code = report(definition, outcome, args, script, signalName);
+  const code = report(definition, outcome, args, script, signalName, stateDir);
   if (outcome.status === "interrupted" && outcome.runId) {
     void alerts.send({
       kind: "abnormal-exit", workflow: definition.name, runId: outcome.runId, at: Date.now(), exitCode: code,
@@ -113,7 +115,7 @@ function reportEarlyError(definition: WorkflowDefinition, error: unknown, json: 
   return exitCode;
 }
 
-function report(definition: WorkflowDefinition, outcome: RunOutcome, args: ScriptArgs, script: string, signalName: string | undefined): number {
+function report(definition: WorkflowDefinition, outcome: RunOutcome, args: ScriptArgs, script: string, signalName: string | undefined, stateDir: string | undefined): number {
   const base = { schemaVersion: ENVELOPE_SCHEMA_VERSION, workflow: definition.name, runId: outcome.runId ?? null };
   let envelope: Envelope;
   switch (outcome.status) {
@@ -129,7 +131,7 @@ function report(definition: WorkflowDefinition, outcome: RunOutcome, args: Scrip
       break;
     }
     case "waiting": {
-      const resume = resumeCommand(outcome.wait, outcome.runId, script);
+      const resume = resumeCommand(outcome.wait, outcome.runId, script, stateDir);
       const until = outcome.wait.until === null ? undefined : new Date(outcome.wait.until).toISOString();
       const what = outcome.wait.kind === "event" ? `event '${outcome.wait.event}'${until ? ` (times out ${until})` : ""}` : `its wake time ${until}`;
       process.stderr.write(`[steplog] run ${outcome.runId} is waiting for ${what}.\n[steplog] to continue: ${resume}\n`);

@@ -25,7 +25,7 @@ describe("ctx.waitForEvent in a script", () => {
     expect(first.code).toBe(40);
     const envelope = JSON.parse(first.stdout);
     expect(envelope.wait).toMatchObject({ kind: "event", event: "approval" });
-    expect(envelope.wait.resume).toContain(`steplog send ${envelope.runId} approval --data`);
+    expect(envelope.wait.resume).toContain(`steplog send ${envelope.runId} approval --data '<json>' --dir ${path.relative(process.cwd(), dir)} && node`);
     expect(first.stderr).toContain(`steplog send ${envelope.runId} approval`);
 
     await send(dir, envelope.runId, "approval", { ok: true, by: "ada" });
