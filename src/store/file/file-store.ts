@@ -82,6 +82,8 @@ class FileStore implements Store {
 
   async openRun(runId: string, options: RunLogOptions): Promise<{ run: LoadedRun; log: RunLog }> {
     const run = await this.loadRun(runId);
+    // Refuses a runs/, workflow or keys directory replaced by a symbolic link before writing through it.
+    ensureDir(this.layout.keysDir(run.header.workflow), this.layout.root);
     const writer = JournalWriter.reopen(run.location, validBytesOf(run), lastCrcOf(run), options);
     const { workflow, key } = run.header;
     this.index(workflow, { runId, key, status: "running", at: Date.now() });

@@ -96,7 +96,23 @@ function mkdirSafe(dir: string, isRoot: boolean): void {
   if (stat.isSymbolicLink() && !isRoot) {
     throw new PersistenceError(`${dir} is a symbolic link; steplog refuses to follow links inside its state directory`);
   }
-  if (!stat.isDirectory() && !(isRoot && fs.statSync(dir).isDirectory())) throw new PersistenceError(`${dir} exists and is not a directory`);
+  const target = isRoot && stat.isSymbolicLink() ? fs.statSync(dir) : stat;
+  if (!target.isDirectory()) throw new PersistenceError(`${dir} exists and is not a directory`);
+  checkNotShared(dir, target);
+}
+
+/**
+ * Refuses a directory another local user could write into (owned by another user, or writable by every user):
+ * that user could plant journals or links in it. A group-writable directory is allowed (a shared group).
+ */
+function checkNotShared(dir: string, stat: fs.Stats): void {
+  const uid = process.getuid?.();
+  if (uid !== undefined && stat.uid !== uid) {
+    throw new PersistenceError(`${dir} belongs to another user (uid ${stat.uid}; this process runs as uid ${uid}); steplog refuses a state directory another user controls. Use a directory of your own`);
+  }
+  if ((stat.mode & 0o002) !== 0) {
+    throw new PersistenceError(`${dir} is writable by every user (mode ${(stat.mode & 0o7777).toString(8)}); another user could plant journals or links in it. Fix it with: chmod o-w ${dir}`);
+  }
 }
 
 /** Writes a small file atomically (temp file + rename), mode 0600, refusing to replace a symlink. */
