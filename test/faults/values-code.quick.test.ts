@@ -56,7 +56,7 @@ const REFUSED: Array<[string, () => unknown, RegExp]> = [
 function sameValue(a: unknown, b: unknown): boolean {
   if (Object.is(a, b)) return true;
   if (typeof a !== typeof b || a === null || b === null || typeof a !== "object") return false;
-  if (Object.getPrototypeOf(a) !== Object.getPrototypeOf(b)) return false;
+  if (Object.getPrototypeOf(a) !== Object.getPrototypeOf(b as object)) return false;
   if (a instanceof Date) return a.getTime() === (b as Date).getTime();
   if (a instanceof RegExp) return String(a) === String(b);
   if (ArrayBuffer.isView(a)) return Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from((b as ArrayBufferView).buffer, (b as ArrayBufferView).byteOffset, (b as ArrayBufferView).byteLength));
