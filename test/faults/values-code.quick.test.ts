@@ -63,7 +63,7 @@ function sameValue(a: unknown, b: unknown): boolean {
   if (a instanceof Map) return sameValue([...a], [...(b as Map<unknown, unknown>)]);
   if (a instanceof Set) return sameValue([...a], [...(b as Set<unknown>)]);
   const ka = Reflect.ownKeys(a);
-  const kb = Reflect.ownKeys(b);
+  const kb = Reflect.ownKeys(b as object);
   if (ka.length !== kb.length) return false;
   return ka.every((k) => sameValue((a as Record<PropertyKey, unknown>)[k], (b as Record<PropertyKey, unknown>)[k]));
 }
