@@ -2,11 +2,11 @@
  * `workflow(name, fn, options)`: the definition users write, with `.run()` for programs and `.main()` for scripts.
  */
 import type { WorkflowContext } from "./context.js";
-import { LockHeldError, RunCancelledError } from "./errors.js";
 import { currentEntry } from "./main/entry.js";
 import type { MainOptions } from "./main/main-options.js";
 import type { RunOptions, WorkflowOptions } from "./options.js";
 import { executeRun } from "./run/execute.js";
+import { resultOf } from "./run/outcome.js";
 import { createFork, type ForkOptions } from "./run/fork.js";
 import { storeFor } from "./store/default-store.js";
 import { defineWorkflow, type WorkflowDefinition } from "./workflow-definition.js";
@@ -102,17 +102,5 @@ async function runProgrammatic(definition: WorkflowDefinition, input: unknown, o
     ...(options.signal ? { signal: options.signal } : {}),
     listeners: definition.userOptions.onEvent ? [definition.userOptions.onEvent] : [], entry: currentEntry(),
   });
-  switch (outcome.status) {
-    case "completed":
-      return outcome.result;
-    case "failed":
-      throw outcome.error;
-    case "cancelled":
-      throw new RunCancelledError(outcome.reason ?? undefined);
-    case "skipped":
-      throw new LockHeldError(`workflow '${definition.name}' key '${outcome.key}' is already running`);
-    case "waiting":
-    case "interrupted":
-      throw new RunCancelledError(`run ${outcome.runId} stopped: ${outcome.status}`);
-  }
+  return resultOf(outcome);
 }

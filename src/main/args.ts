@@ -55,18 +55,30 @@ export function parseScriptArgs(args: string[]): ScriptArgs {
 }
 
 function parseInput(raw: string): unknown {
+  return parseJsonFlag("--input", raw, `'{"day":"2026-11-22"}'`, "input.json");
+}
+
+/**
+ * Parses a flag's value given as JSON or as `@file` holding JSON; UsageError names the flag and shows an example.
+ *
+ * @example
+ * ```ts
+ * const data = parseJsonFlag("--data", values.data, `'{"ok":true}'`, "payload.json");
+ * ```
+ */
+export function parseJsonFlag(flag: string, raw: string, example: string, exampleFile: string): unknown {
   let text = raw;
   if (raw.startsWith("@")) {
     try {
       text = fs.readFileSync(raw.slice(1), "utf8");
     } catch (error) {
-      throw new UsageError(`--input ${raw}: cannot read ${raw.slice(1)}: ${messageOf(error)}`);
+      throw new UsageError(`${flag} ${raw}: cannot read ${raw.slice(1)}: ${messageOf(error)}`);
     }
   }
   try {
     return JSON.parse(text);
   } catch (error) {
-    throw new UsageError(`--input is not valid JSON (${messageOf(error)}); pass JSON such as --input '{"day":"2026-11-22"}' or --input @input.json`);
+    throw new UsageError(`${flag} is not valid JSON (${messageOf(error)}); pass JSON such as ${flag} ${example} or ${flag} @${exampleFile}`);
   }
 }
 

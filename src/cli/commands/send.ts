@@ -1,8 +1,8 @@
 /**
  * `steplog send <runId> <event> [--data JSON|@file]`: delivers an event to a run's inbox.
  */
-import * as fs from "node:fs";
-import { UsageError, messageOf } from "../../errors.js";
+import { UsageError } from "../../errors.js";
+import { parseJsonFlag } from "../../main/args.js";
 import { Unserializable, encodeValue } from "../../journal/values.js";
 import { checkStepName } from "../../names.js";
 import type { Command } from "../command.js";
@@ -57,18 +57,5 @@ Examples:
 };
 
 function parseData(raw: string | undefined): unknown {
-  if (raw === undefined) return null;
-  let text = raw;
-  if (raw.startsWith("@")) {
-    try {
-      text = fs.readFileSync(raw.slice(1), "utf8");
-    } catch (error) {
-      throw new UsageError(`--data ${raw}: cannot read ${raw.slice(1)}: ${messageOf(error)}`);
-    }
-  }
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    throw new UsageError(`--data is not valid JSON (${messageOf(error)}); pass JSON such as --data '{"ok":true}' or --data @payload.json`);
-  }
+  return raw === undefined ? null : parseJsonFlag("--data", raw, `'{"ok":true}'`, "payload.json");
 }
