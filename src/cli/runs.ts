@@ -8,6 +8,7 @@ import type { RunHeader } from "../journal/records.js";
 import { checkRunId } from "../names.js";
 import type { LoadedRun, RunSummary } from "../store/store.js";
 import type { Cli } from "./command.js";
+import { maskPassword } from "../main/rerun.js";
 
 /**
  * The summary of the run `id`; throws UsageError (exit 10) for an invalid or unknown id.
@@ -65,24 +66,7 @@ export function dirFlag(cli: Cli): string {
   return cli.flags.dir === undefined && !cli.env.STEPLOG_DIR ? "" : ` --dir ${shellQuote(cli.dir)}`;
 }
 
-/**
- * A connection string with its password replaced by `***`, for messages.
- *
- * @example
- * ```ts
- * maskPassword("postgres://app:secret@db/app"); // "postgres://app:***@db/app"
- * ```
- */
-export function maskPassword(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password === "") return url;
-    parsed.password = "***";
-    return parsed.toString();
-  } catch {
-    return "(unparsable connection string)";
-  }
-}
+export { maskPassword };
 
 /**
  * The command line that resumes a run by re-running its script, for advice: `node /app/sync.mjs --run-id …`.

@@ -3,12 +3,8 @@
  * does, but in the background: the request returns at once and the page follows the run live. The script's
  * output goes to the dashboard's stderr.
  */
-import { spawn } from "node:child_process";
-import * as fs from "node:fs";
-import { constants as osConstants } from "node:os";
-import { UsageError } from "../errors.js";
 import type { RunHeader } from "../journal/records.js";
-import { shellQuote } from "../main/envelope.js";
+import { planRerun, startRerun } from "../main/rerun.js";
 
 /** Where the re-run script finds the store. */
 export interface SpawnTarget {
@@ -37,33 +33,7 @@ export interface SpawnedRun {
  * ```
  */
 export function spawnRun(header: RunHeader, target: SpawnTarget): SpawnedRun {
-  const { entry } = header;
-  if (entry.script === null) throw new UsageError(`run ${header.runId} was not started from a script; resume it from the program that started it`);
-  if (!isFile(entry.script)) throw new UsageError(`the script of run ${header.runId} (${entry.script}) no longer exists`);
-  const args = [...entry.execArgv, entry.script, "--run-id", header.runId, ...(target.dir !== undefined ? ["--dir", target.dir] : [])];
-  const env = { ...target.env, ...(target.databaseUrl !== undefined ? { STEPLOG_DATABASE_URL: target.databaseUrl } : {}) };
-  const cwd = isDirectory(entry.cwd) ? entry.cwd : process.cwd();
-  const command = [entry.execPath, ...args].map(shellQuote).join(" ");
-  const child = spawn(entry.execPath, args, { cwd, env, stdio: ["ignore", 2, 2] });
-  const exited = new Promise<number>((resolve) => {
-    child.once("error", () => resolve(127));
-    child.once("exit", (code, signal) => resolve(code ?? 128 + (signal ? (osConstants.signals[signal] ?? 0) : 0)));
-  });
-  return { command, exited };
-}
-
-function isFile(file: string): boolean {
-  try {
-    return fs.statSync(file).isFile();
-  } catch {
-    return false;
-  }
-}
-
-function isDirectory(dir: string): boolean {
-  try {
-    return fs.statSync(dir).isDirectory();
-  } catch {
-    return false;
-  }
+  const plan = planRerun(header, target);
+  const { exited } = startRerun(plan, ["ignore", 2, 2]);
+  return { command: plan.command, exited };
 }
