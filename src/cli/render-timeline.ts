@@ -26,7 +26,9 @@ export function runHeaderLines(run: LoadedRun, t: Timeline, c: Palette): string[
     ["status", status],
     ["started", `${formatTime(h.startedAt)}  on ${printable(h.host)} (pid ${h.pid})`],
     ["duration", `${formatMs(t.lastAt - t.startedAt)}${t.executions > 1 ? `  over ${t.executions} executions` : ""}`],
-    ["code hash", `${h.codeHash} ${c.dim("(of the code that started the run; a resume under changed code logs a warning and replays recorded steps by name)")}`],
+    ["code hash", t.lastCodeHash !== undefined && t.lastCodeHash !== h.codeHash
+      ? `${h.codeHash} -> ${t.lastCodeHash} ${c.yellow("(the workflow code changed while this run was in flight; recorded steps were replayed by name)")}`
+      : `${h.codeHash} ${c.dim("(of the code that started the run; a resume under changed code logs a warning and replays recorded steps by name)")}`],
   ];
   return table(rows.map(([k, v]) => [c.dim(k!), v!])).split("\n");
 }
@@ -73,7 +75,7 @@ export function notes(run: LoadedRun, t: Timeline, c: Palette): string[] {
   if (t.cancel) out.push(`cancel requested${t.cancel.reason ? `: ${printable(t.cancel.reason)}` : ""}`);
   if (t.end?.status === "failed" && t.end.error) out.push(c.red(`failed: ${errorText(t.end.error)}`));
   const orphaned = t.calls.filter((x) => x.orphaned);
-  if (orphaned.length > 0) out.push(c.yellow(`orphaned: ${orphaned.map((x) => `'${printable(x.key)}'`).join(", ")} — recorded, but a later execution called something else at the same call number; kept in the journal, never deleted`));
+  if (orphaned.length > 0) out.push(c.yellow(`orphaned: ${orphaned.map((x) => `'${printable(x.key)}'`).join(", ")} — recorded, but the code no longer reaches them; kept in the journal, never deleted`));
   const inDoubt = t.calls.filter((x) => x.status === "in-doubt");
   if (inDoubt.length > 0) out.push(c.yellow(`in doubt: ${inDoubt.map((x) => `'${printable(x.key)}'`).join(", ")} started without a recorded result (the process stopped inside); a resume runs it again with the same idempotency key, or dead-letters it with onInDoubt: "fail"`));
   if (run.tornTail) out.push(c.yellow(`torn tail: an incomplete last line (${run.tornTail.bytes} bytes) at line ${run.tornTail.line} was discarded; it was being written when the process stopped`));

@@ -43,6 +43,8 @@ export interface Timeline {
   cancel?: { reason: string | null };
   /** How many processes executed the run (lock epochs seen). */
   executions: number;
+  /** The code hash of the last execution that ended or suspended the run, when it recorded one. */
+  lastCodeHash?: string;
 }
 
 /**
@@ -149,10 +151,11 @@ export function buildTimeline(run: LoadedRun): Timeline {
   }
   const lastEpoch = Math.max(0, ...epochs);
   const list = [...calls.values()].sort((a, b) => a.seq - b.seq || a.order - b.order);
+  const reported = new Set((end ?? suspend)?.orphaned ?? []);
   for (const c of list) {
     if (c.status === "sleeping" && c.wait && c.wait.until !== null && (c.wait.until <= lastAt || hasLaterCall(list, c))) c.status = "slept";
     const epoch = bySeq.get(c.seq)?.find((s) => s.key === c.key)?.epoch ?? 0;
-    c.orphaned = c.kind !== "patch" && (bySeq.get(c.seq) ?? []).some((s) => s.key !== c.key && s.epoch > epoch);
+    c.orphaned = reported.has(c.key) || (c.kind !== "patch" && (bySeq.get(c.seq) ?? []).some((s) => s.key !== c.key && s.epoch > epoch));
     const resultEpoch = resultEpochs.get(c.key);
     c.replayed = !c.orphaned && resultEpoch !== undefined && resultEpoch < lastEpoch;
   }
@@ -162,6 +165,8 @@ export function buildTimeline(run: LoadedRun): Timeline {
   if (end) timeline.end = end;
   if (suspend && status === "waiting") timeline.suspend = suspend;
   if (cancel) timeline.cancel = cancel;
+  const lastCodeHash = (end ?? suspend)?.codeHash;
+  if (lastCodeHash !== undefined) timeline.lastCodeHash = lastCodeHash;
   return timeline;
 }
 

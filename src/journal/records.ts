@@ -157,13 +157,21 @@ export interface CancelRecord extends Base {
 }
 
 /** The run stopped for now, waiting for a wake time or an event; it is not finished. */
-export interface SuspendRecord extends Base {
+export interface SuspendRecord extends Base, ExecutionSummary {
   type: "suspend";
   wait: { kind: "sleep" | "event"; key: string; event?: string; until: number | null };
 }
 
+/** What an execution that ends or suspends the run says about the code that ran it. */
+export interface ExecutionSummary {
+  /** Hash of the workflow function that ran this execution (differs from the header's after a code change). */
+  codeHash?: string;
+  /** Recorded calls this execution's code did not reach (kept in the journal, never deleted). */
+  orphaned?: string[];
+}
+
 /** The run finished. */
-export interface EndRecord extends Base {
+export interface EndRecord extends Base, ExecutionSummary {
   type: "end";
   status: "completed" | "failed" | "cancelled";
   out?: EncodedValue;

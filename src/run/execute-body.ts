@@ -134,7 +134,7 @@ export async function executeBody(req: ExecuteRequest, opened: Opened): Promise<
       return await endCancelled(run, cancelReason ?? null);
     }
     if (first.kind === "suspend") {
-      await log.appendDurable(run.record<SuspendRecord>({ type: "suspend", wait: first.wait }));
+      await log.appendDurable(run.record<SuspendRecord>({ type: "suspend", wait: first.wait, codeHash: definition.codeHash }));
       fanout.emit("run:wait", { wait: first.wait });
       return { kind: "waiting", wait: first.wait };
     }
@@ -142,7 +142,11 @@ export async function executeBody(req: ExecuteRequest, opened: Opened): Promise<
       if (definition.options.strict) state.checkNoMissingCalls();
       const encoded = encodeValue(first.value, "output");
       if (encoded instanceof Unserializable) throw new StepResultNotSerializableError("(workflow output)", encoded.path, encoded.reason);
-      await log.appendDurable(run.record<EndRecord>({ type: "end", status: "completed", out: encoded }));
+      const orphaned = state.orphaned();
+      if (orphaned.length > 0) {
+        fanout.emit("run:warning", { message: `recorded calls the code no longer reaches (kept in the journal): ${orphaned.map((k) => `'${k}'`).join(", ")}` });
+      }
+      await log.appendDurable(run.record<EndRecord>({ type: "end", status: "completed", out: encoded, codeHash: definition.codeHash, ...(orphaned.length > 0 ? { orphaned } : {}) }));
       await resolveDeadLetters(run);
       fanout.emit("run:complete", { result: first.value, ms: Math.round(performance.now() - startedAt) });
       return { kind: "completed", value: first.value };
