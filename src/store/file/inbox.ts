@@ -57,16 +57,41 @@ export function readCancelRequest(layout: Layout, runId: string): { reason: stri
 /**
  * Calls `onChange` when something arrives in a run's inbox: inotify through fs.watch, plus a one-second
  * unreferenced poll for file systems where watching is unreliable (NFS).
+ *
+ * A run's inbox directory is made by the first delivery, not for every run: until it exists the shared `inbox/`
+ * directory is watched for it (a directory made and removed per run costs two blocking metadata operations that
+ * wait behind other runs' fsyncs). Once it appears it is watched itself, then `onChange` runs, so a message
+ * written in between is read either way.
  */
 export function watchInboxDir(layout: Layout, runId: string, onChange: () => void): () => void {
   const dir = layout.inboxDir(runId);
-  ensureDir(dir, layout.root);
+  const parent = path.dirname(dir);
+  ensureDir(parent, layout.root);
   let watcher: fs.FSWatcher | undefined;
+  let stopped = false;
+  const watchRunDir = (): void => {
+    if (watcher !== undefined || stopped) return;
+    try {
+      watcher = fs.watch(dir, { persistent: false }, () => onChange());
+      watcher.on("error", () => undefined);
+    } catch {
+      watcher = undefined;
+    }
+  };
+  let parentWatcher: fs.FSWatcher | undefined;
   try {
-    watcher = fs.watch(dir, { persistent: false }, () => onChange());
-    watcher.on("error", () => undefined);
+    parentWatcher = fs.watch(parent, { persistent: false }, (_event, name) => {
+      if (name !== null && String(name) !== runId) return;
+      watchRunDir();
+      onChange();
+    });
+    parentWatcher.on("error", () => undefined);
   } catch {
-    watcher = undefined;
+    parentWatcher = undefined;
+  }
+  if (fs.existsSync(dir)) {
+    ensureDir(dir, layout.root); // refuses a symbolic link, as before a delivery
+    watchRunDir();
   }
   let last = signature(dir);
   const timer = setInterval(() => {
@@ -78,8 +103,10 @@ export function watchInboxDir(layout: Layout, runId: string, onChange: () => voi
   }, 1000);
   timer.unref();
   return () => {
+    stopped = true;
     clearInterval(timer);
     watcher?.close();
+    parentWatcher?.close();
     removeEmptyDir(dir); // when something was delivered, messages stay for inspection and later waits
   };
 }
