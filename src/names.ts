@@ -57,6 +57,14 @@ export function checkStepName(name: unknown): string {
   return name;
 }
 
+/** Throws UsageError unless `key` can be a recorded step key (`name`, `name#2`, `items[3]`): non-empty, <= 600, no NUL. */
+export function checkStepKey(key: unknown): string {
+  if (typeof key !== "string" || key.length === 0 || key.length > 600 || key.includes("\0")) {
+    throw new UsageError(`invalid step key ${preview(key)}: the keys of a run are listed by 'steplog inspect <run>'`);
+  }
+  return key;
+}
+
 /** A file-name-safe form of a key: the key itself when it is simple, else `~` and a hash. */
 export function keyFileName(key: string): string {
   return SAFE_KEY.test(key) ? key : `~${createHash("sha256").update(key).digest("hex").slice(0, 40)}`;

@@ -45,8 +45,8 @@ export interface RunHeader {
   startedAt: number;
   /** Set when the run is a child of another run. */
   parent?: { runId: string; stepKey: string };
-  /** Set when the run was forked from another run. */
-  forkOf?: { runId: string; fromStep: string };
+  /** Set when the run was forked from another run: from a step on, or only the listed steps run again. */
+  forkOf?: { runId: string; fromStep?: string; steps?: string[] };
 }
 
 /** The kinds of journaled calls, compared in strict mode. */

@@ -12,13 +12,14 @@ import type { WorkflowDefinition } from "../workflow-definition.js";
 import { currentEntry } from "../main/entry.js";
 import { newUlid } from "../names.js";
 
-/** Options of `wf.fork()`. */
-export interface ForkOptions {
-  /** The first step to execute again; results of calls before it are reused. */
-  fromStep: string;
+/**
+ * Options of `wf.fork()`: give `fromStep` (that step and every later call execute again) or `steps` (only
+ * those steps execute again; every other recorded result is reused, as when redriving one dead-lettered item).
+ */
+export type ForkOptions = ({ fromStep: string; steps?: undefined } | { steps: string[]; fromStep?: undefined }) & {
   /** The new run's key. @default the source run's key */
   key?: string;
-}
+};
 
 /**
  * What a fork takes from the workflow it will run under. Every field defaults to the source run's own
@@ -73,21 +74,29 @@ export async function forkStoredRun(store: Store, sourceRunId: string, options: 
   if (source.header.workflow !== name) {
     throw new UsageError(`run ${sourceRunId} belongs to workflow '${source.header.workflow}', not '${name}'`);
   }
-  const cut = firstSeqOf(source.records, options.fromStep);
-  if (cut === undefined) {
-    const known = [...new Set(source.records.filter((r) => r.type === "step" || r.type === "started").map((r) => (r as { key: string }).key))];
-    throw new UsageError(`run ${sourceRunId} has no step '${options.fromStep}'; its steps are: ${known.slice(0, 20).join(", ") || "(none)"}`);
+  const wanted = options.steps ?? [options.fromStep];
+  if (wanted.length === 0 || (options.steps !== undefined && options.fromStep !== undefined)) {
+    throw new UsageError("fork needs either fromStep (one step) or steps (a non-empty list), not both");
   }
+  for (const key of wanted) {
+    if (firstSeqOf(source.records, key) === undefined) {
+      const known = [...new Set(source.records.filter((r) => r.type === "step" || r.type === "started").map((r) => (r as { key: string }).key))];
+      throw new UsageError(`run ${sourceRunId} has no step '${key}'; its steps are: ${known.slice(0, 20).join(", ") || "(none)"}`);
+    }
+  }
+  const cut = options.fromStep === undefined ? Number.POSITIVE_INFINITY : firstSeqOf(source.records, options.fromStep)!;
+  const rerun = new Set(wanted);
   const now = (target.now ?? Date.now)();
   const runId = newUlid(now);
   const header: RunHeader = {
     v: 1, type: "run", runId, workflow: name, key: options.key ?? source.header.key, input: source.header.input,
     codeHash: target.codeHash ?? source.header.codeHash, entry: target.entry ?? source.header.entry, host: hostname(),
-    pid: process.pid, startedAt: now, forkOf: { runId: sourceRunId, fromStep: options.fromStep },
+    pid: process.pid, startedAt: now,
+    forkOf: options.steps === undefined ? { runId: sourceRunId, fromStep: options.fromStep } : { runId: sourceRunId, steps: options.steps },
   };
   const log = await store.createRun(header, { durability: target.durability ?? "fsync", epoch: 0 });
   try {
-    for (const record of reusedRecords(source.records, cut)) log.append({ ...record, epoch: 0, at: now } as JournalRecord);
+    for (const record of reusedRecords(source.records, cut, rerun)) log.append({ ...record, epoch: 0, at: now } as JournalRecord);
     await log.flush();
   } finally {
     await log.close();
@@ -100,12 +109,16 @@ function firstSeqOf(records: readonly JournalRecord[], key: string): number | un
   return undefined;
 }
 
-/** The records before the cut that make a replay return the same values: results (with their starts) and waits. */
-function reusedRecords(records: readonly JournalRecord[], cut: number): JournalRecord[] {
+/**
+ * The records before the cut, except those of the steps to run again, that make a replay return the same
+ * values: results (with their starts) and waits.
+ */
+function reusedRecords(records: readonly JournalRecord[], cut: number, rerun: ReadonlySet<string>): JournalRecord[] {
   const out: { seq: number; rank: number; record: JournalRecord }[] = [];
   const seen = new Set<string>();
   for (const r of records) {
     if (!("seq" in r) || r.seq >= cut || r.type === "started" || r.type === "step-failed") continue;
+    if ("key" in r && rerun.has(r.key)) continue;
     const id = `${r.type}:${"key" in r ? r.key : ""}`;
     if (seen.has(id)) continue;
     seen.add(id);

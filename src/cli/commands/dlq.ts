@@ -6,6 +6,8 @@ import { checkRunId } from "../../names.js";
 import type { DeadLetterEntry } from "../../store/store.js";
 import type { Cli, Command } from "../command.js";
 import { formatTime, printable, table } from "../format.js";
+import type { JournalRecord } from "../../journal/records.js";
+import { forkStoredRun } from "../../run/fork.js";
 import { respawnRun } from "../respawn.js";
 import { dirFlag, loadKnownRun } from "../runs.js";
 
@@ -31,8 +33,10 @@ export const dlqCommand: Command = {
 entry per run and step: a rerun that fails the same step again updates it.
   list            entries, newest first
   show <id>       one entry with its error and stack
-  redrive <id>    re-run the entry's run (its recorded script with --run-id); marks the entry redriven when
-                  the rerun completes, and exits with the script's exit code
+  redrive <id>    re-run the entry's run (its recorded script with --run-id); when that run already finished
+                  (a ctx.map item dead-lettered with continueOnError), re-run only that step in a fork that
+                  reuses every other result; marks the entry redriven when the rerun completes, and exits
+                  with the script's exit code
   purge [--all]   remove entries that are no longer open (all of them with --all)
 
 Examples:
@@ -109,7 +113,14 @@ function show(cli: Cli, e: DeadLetterEntry): number {
 
 async function redrive(cli: Cli, e: DeadLetterEntry): Promise<number> {
   const run = await loadKnownRun(cli, e.runId);
-  const code = await respawnRun(cli, run.header);
+  let header = run.header;
+  if (isFinal(run.records)) {
+    // The run went on without this step (ctx.map with continueOnError) and finished: redrive only the step, in a
+    // fork that reuses every other recorded result.
+    header = await forkStoredRun(cli.store(), run.header.runId, { steps: [e.stepKey] });
+    if (!cli.json) cli.err(`run ${run.header.runId} is finished; re-running step '${e.stepKey}' in run ${header.runId}, forked from it with every other result reused`);
+  }
+  const code = await respawnRun(cli, header);
   if (code === 0) {
     await cli.store().dlq.setStatus(e.id, "redriven", Date.now());
     if (!cli.json) cli.err(`dead-letter entry ${e.id} marked redriven`);
@@ -117,4 +128,13 @@ async function redrive(cli: Cli, e: DeadLetterEntry): Promise<number> {
     cli.err(`the rerun exited ${code}; dead-letter entry ${e.id} stays ${e.status}`);
   }
   return code;
+}
+
+/** True when the run ended for good (completed, cancelled, or failed with its compensations run). */
+function isFinal(records: readonly JournalRecord[]): boolean {
+  for (let i = records.length - 1; i >= 0; i--) {
+    const r = records[i]!;
+    if (r.type === "end") return r.status !== "failed" || r.compensated === true;
+  }
+  return false;
 }

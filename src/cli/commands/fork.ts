@@ -3,7 +3,7 @@
  * step and executes that step and everything after it again.
  */
 import { UsageError } from "../../errors.js";
-import { checkKey, checkStepName } from "../../names.js";
+import { checkKey, checkStepKey } from "../../names.js";
 import { forkStoredRun } from "../../run/fork.js";
 import type { Command } from "../command.js";
 import { respawnRun } from "../respawn.js";
@@ -39,7 +39,7 @@ Examples:
   async run(cli) {
     const fromStep = cli.string("from");
     if (fromStep === undefined) throw new UsageError("give the step to execute again: --from <step> (the steps are listed by 'steplog inspect <run>')");
-    checkStepName(fromStep);
+    checkStepKey(fromStep);
     const key = cli.string("key");
     if (key !== undefined) checkKey(key);
     const source = await loadKnownRun(cli, cli.args[0]);
