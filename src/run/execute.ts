@@ -73,7 +73,8 @@ export async function executeRun(req: ExecuteRequest): Promise<RunOutcome> {
       checkKey(key);
       if (req.keyExplicit && !req.fresh) {
         const latest = await req.store.latestRun(workflow, key);
-        if (latest?.status === "completed") return await recordedOutcome(req.store, latest.runId, workflow);
+        const recorded = latest?.status === "completed" ? await recordedOutcome(req.store, latest.runId) : undefined;
+        if (recorded !== undefined) return recorded;
       }
     }
     const newRunId = req.newRunId ?? newUlid(req.definition.options.clock.now());
@@ -126,7 +127,12 @@ async function openTarget(req: ExecuteRequest, key: string, lease: RunLease, new
     if (targetId === undefined && req.keyExplicit) {
       // Asked again under the lock: the run of this key may have completed since executeRun first looked.
       const latest = await store.latestRun(definition.name, key);
-      if (latest?.status === "completed") return { outcome: await recordedOutcome(store, latest.runId, definition.name) };
+      if (latest?.status === "completed") {
+        const recorded = await recordedOutcome(store, latest.runId);
+        // An index that says completed while the journal has no end record (the end was lost): resume it.
+        if (recorded === undefined) targetId = latest.runId;
+        else return { outcome: recorded };
+      }
     }
   }
   if (targetId !== undefined) {
@@ -227,11 +233,11 @@ export function endOutcome(header: RunHeader, end: EndRecord): RunOutcome {
   return { status: "failed", ...base, error, exitCode: 30 };
 }
 
-async function recordedOutcome(store: Store, runId: string, workflow: string): Promise<RunOutcome> {
+/** The outcome a finished run recorded, or undefined when its journal has no end record after all. */
+async function recordedOutcome(store: Store, runId: string): Promise<RunOutcome | undefined> {
   const run = await store.loadRun(runId);
   const end = lastEnd(run.records);
-  if (end === undefined) return { status: "failed", runId, workflow, error: new UsageError(`run ${runId} is not finished`), exitCode: 10 };
-  return endOutcome(run.header, end);
+  return end === undefined ? undefined : endOutcome(run.header, end);
 }
 
 function safeCall(listener: RunEventListener, event: Parameters<RunEventListener>[0]): void {
