@@ -38,44 +38,106 @@ export function readFileNoFollow(file: string): Buffer {
   }
 }
 
+/** Bytes read at a time: a large journal is never held whole in memory next to its parsed records. */
+const CHUNK_BYTES = 8 << 20;
+
 /** Reads and verifies a journal file. */
 export function readJournal(file: string): ReadJournal {
-  return parseJournal(file, readFileNoFollow(file));
+  let fd: number;
+  try {
+    fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
+  } catch (error) {
+    throw openError(file, error);
+  }
+  try {
+    const parser = new JournalParser(file);
+    let buffer: Buffer;
+    try {
+      buffer = Buffer.allocUnsafe(Math.min(CHUNK_BYTES, fs.fstatSync(fd).size + 1));
+    } catch (error) {
+      throw new PersistenceError(`cannot read ${file}: ${messageOf(error)}`, { cause: error });
+    }
+    let filled = 0;
+    for (;;) {
+      if (filled === buffer.length) {
+        // A line longer than the buffer: grow it.
+        const bigger = Buffer.allocUnsafe(buffer.length * 2);
+        buffer.copy(bigger, 0, 0, filled);
+        buffer = bigger;
+      }
+      let n: number;
+      try {
+        n = fs.readSync(fd, buffer, filled, buffer.length - filled, null);
+      } catch (error) {
+        throw new PersistenceError(`cannot read ${file}: ${messageOf(error)}`, { cause: error });
+      }
+      if (n === 0) return parser.finish(filled);
+      filled += n;
+      const used = parser.lines(buffer, filled);
+      if (used > 0) {
+        buffer.copy(buffer, 0, used, filled);
+        filled -= used;
+      }
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
 }
 
 /** Verifies and parses journal bytes (exported for tools that read journals from elsewhere). */
 export function parseJournal(file: string, bytes: Buffer): ReadJournal {
-  // Works on the bytes: no decoding of the whole file into one string (a second copy of a large journal).
-  const records: JournalRecord[] = [];
-  let header: RunHeader | undefined;
-  let crc = 0;
-  let start = 0;
-  let lineNo = 0;
-  let tornTail: ReadJournal["tornTail"];
-  const checker = new RecordRules(file);
-  const size = bytes.length;
-  while (start < size) {
-    lineNo++;
-    const end = bytes.indexOf(10, start);
-    if (end === -1) {
-      tornTail = { line: lineNo, bytes: size - start };
-      break;
+  const parser = new JournalParser(file);
+  const used = parser.lines(bytes, bytes.length);
+  return parser.finish(bytes.length - used);
+}
+
+/**
+ * Verifies and parses a journal's lines as they are read. Works on the bytes: no decoding of the whole file into
+ * one string (a second copy of a large journal).
+ */
+class JournalParser {
+  private readonly records: JournalRecord[] = [];
+  private header: RunHeader | undefined;
+  private crc = 0;
+  private lineNo = 0;
+  private validBytes = 0;
+  private readonly checker: RecordRules;
+
+  constructor(private readonly file: string) {
+    this.checker = new RecordRules(file);
+  }
+
+  /** Takes every complete line of `bytes[0..size)`; returns how many bytes they span. */
+  lines(bytes: Buffer, size: number): number {
+    const { file, records, checker } = this;
+    let start = 0;
+    while (start < size) {
+      const end = bytes.indexOf(10, start);
+      if (end === -1 || end >= size) break;
+      const lineNo = ++this.lineNo;
+      const result = unframeBytes(bytes, start, end, this.crc);
+      if (!result.ok) throw new JournalCorruptError(file, lineNo, result.reason);
+      this.crc = result.crc;
+      if (this.header === undefined) this.header = checkHeader(file, result.value);
+      else records.push(checker.check(result.value, lineNo));
+      start = end + 1;
     }
-    const result = unframeBytes(bytes, start, end, crc);
-    if (!result.ok) throw new JournalCorruptError(file, lineNo, result.reason);
-    crc = result.crc;
-    if (header === undefined) header = checkHeader(file, result.value);
-    else records.push(checker.check(result.value, lineNo));
-    start = end + 1;
+    this.validBytes += start;
+    return start;
   }
-  if (header === undefined) {
-    if (tornTail) throw new JournalCorruptError(file, 1, "the header line is incomplete (the run was interrupted while it was being created)");
-    throw new JournalCorruptError(file, 1, "the file is empty");
+
+  /** Ends the journal; `rest` bytes without a newline are its torn last line. */
+  finish(rest: number): ReadJournal {
+    const { file, header } = this;
+    const tornTail: ReadJournal["tornTail"] = rest > 0 ? { line: this.lineNo + 1, bytes: rest } : undefined;
+    if (header === undefined) {
+      if (tornTail) throw new JournalCorruptError(file, 1, "the header line is incomplete (the run was interrupted while it was being created)");
+      throw new JournalCorruptError(file, 1, "the file is empty");
+    }
+    const out: ReadJournal = { file, header, records: this.records, validBytes: this.validBytes, lastCrc: this.crc };
+    if (tornTail) out.tornTail = tornTail;
+    return out;
   }
-  const validBytes = tornTail ? size - tornTail.bytes : size;
-  const out: ReadJournal = { file, header, records, validBytes, lastCrc: crc };
-  if (tornTail) out.tornTail = tornTail;
-  return out;
 }
 
 function checkHeader(file: string, value: Record<string, unknown>): RunHeader {
