@@ -182,13 +182,27 @@ export class JournalWriter {
 
   /**
    * Opens an existing journal for appending after recovery: `validBytes` is the end of the last good line (a torn
-   * tail beyond it is left out) and `lastCrc` the chain value of that line.
+   * tail beyond it is cut off) and `lastCrc` the chain value of that line.
    *
-   * Hazard (fencing): the good lines are copied to a new file that replaces the journal by rename. A holder that
-   * lost the lock while stalled (SIGSTOP, a blocked event loop) still has the old file open: whatever it writes
-   * lands in a file no reader sees, and its next append is refused, since the file it holds has no name any more.
+   * Hazard (fencing): with `fence`, used when the lock was taken from an owner that may still run, the good lines
+   * are copied to a new file that replaces the journal by rename. The old owner still has the old file open:
+   * whatever it writes lands in a file no reader sees, and its next append is refused, since the file it holds
+   * has no name any more. Without `fence` the file is appended to in place (the previous owner is gone).
    */
-  static reopen(file: string, validBytes: number, lastCrc: number, options: JournalWriterOptions): JournalWriter {
+  static reopen(file: string, validBytes: number, lastCrc: number, options: JournalWriterOptions, fence = false): JournalWriter {
+    if (!fence) {
+      const fd = openAppend(file, false);
+      try {
+        if (fs.fstatSync(fd).size !== validBytes) {
+          fs.ftruncateSync(fd, validBytes);
+          fs.fsyncSync(fd);
+        }
+      } catch (error) {
+        fs.closeSync(fd);
+        throw new PersistenceError(`cannot cut the torn tail of ${file}: ${messageOf(error)}`, { cause: error });
+      }
+      return new JournalWriter(file, fd, validBytes, lastCrc, options);
+    }
     let source: number;
     try {
       source = fs.openSync(file, O_RDONLY | O_NOFOLLOW);

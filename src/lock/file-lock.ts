@@ -21,6 +21,7 @@ import type lockfileModule from "proper-lockfile";
 import { systemClock } from "../clock.js";
 import { LockLostError, PersistenceError, UsageError, messageOf } from "../errors.js";
 import type { LockBusy, LockOptions, LockOwner, RunLease } from "../store/store.js";
+import { markTakeover } from "./takeover-marker.js";
 import { advanceEpoch, isOwnerGone, ownerRecordOfThisProcess, parseOwnerRecord, readEpoch, toLockOwner, type OwnerRecord } from "./owner.js";
 
 /** Options of {@link acquireFileLock}. */
@@ -362,6 +363,7 @@ function inspectHeldLock(paths: LockPaths, staleMs: number): Outcome {
   // Of all contenders that judged this holder stale, exactly one unlink succeeds; the rest see ENOENT.
   const ownerFile = held.ownerFile;
   try {
+    if (!gone) markTakeover(paths.dir, paths.name); // the owner may still run: the next holder fences the journal
     ignoreCodes(() => fs.unlinkSync(ownerFile), "ENOENT");
   } catch (error) {
     throw new PersistenceError(`cannot reclaim the stale lock ${paths.lock}: ${messageOf(error)}`, { cause: error });

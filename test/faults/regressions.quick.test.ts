@@ -14,14 +14,14 @@ import { removeTempDirs, tempDir } from "../helpers/temp-dir.js";
 afterEach(removeTempDirs);
 
 describe("a holder fenced out while stalled", () => {
-  it("cannot add records to the journal once another process reopened it: its appends are refused with LockLostError", () => {
+  it("cannot add records to the journal once another process reopened it fenced: its appends are refused with LockLostError", () => {
     const file = path.join(tempDir("fence"), "01JD3Q8Z9X4M2N7P5R6S8T0V1W.jsonl");
     const [started, step] = testSteps(2, 1).slice(2) as [object, object];
     const stalled = JournalWriter.create(file, JSON.stringify(testHeader()), { durability: "process" });
     for (const record of testSteps(1, 1)) stalled.append(JSON.stringify(record));
 
     const read = readJournal(file);
-    const next = JournalWriter.reopen(file, read.validBytes, read.lastCrc, { durability: "process" });
+    const next = JournalWriter.reopen(file, read.validBytes, read.lastCrc, { durability: "process" }, true);
     expect(() => stalled.append(JSON.stringify(started))).toThrow(LockLostError);
     expect(() => stalled.append(JSON.stringify(step))).toThrow(LockLostError);
     next.append(JSON.stringify({ ...started, epoch: 2 }));
@@ -64,5 +64,21 @@ describe("an explicit key whose run completes while another start waits for the 
     expect(raced).toBe(true);
     expect(bodies).toBe(1);
     expect(await files.listRuns({ workflow: "key-race" })).toHaveLength(1);
+  });
+});
+
+describe("resuming after a clean release or a dead owner", () => {
+  it("appends in place, without copying the journal, when no takeover marker says the old owner may still run", () => {
+    const file = path.join(tempDir("no-fence"), "01JD3Q8Z9X4M2N7P5R6S8T0V1W.jsonl");
+    const first = JournalWriter.create(file, JSON.stringify(testHeader()), { durability: "process" });
+    for (const record of testSteps(1, 1)) first.append(JSON.stringify(record));
+    first.close();
+    const inode = fs.statSync(file).ino;
+    const read = readJournal(file);
+    const next = JournalWriter.reopen(file, read.validBytes, read.lastCrc, { durability: "process" });
+    next.append(JSON.stringify({ ...(testSteps(2, 1)[2] as object), epoch: 2 }));
+    next.close();
+    expect(fs.statSync(file).ino).toBe(inode);
+    expect(readJournal(file).records.map((r) => `${r.type} ${r.epoch}`)).toEqual(["started 1", "step 1", "started 2"]);
   });
 });

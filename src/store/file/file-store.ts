@@ -8,6 +8,7 @@ import type { EncodedValue, JournalRecord, RunHeader } from "../../journal/recor
 import { readJournal } from "../../journal/reader.js";
 import { valueCodecPending } from "../../journal/values.js";
 import { JournalWriter } from "../../journal/writer.js";
+import { clearTakeover, takeoverMarked } from "../../lock/takeover-marker.js";
 import { checkRunId, checkWorkflowName } from "../../names.js";
 import type {
   InboxMessage, LoadedRun, LockBusy, LockOptions, RunFilter, RunLease, RunLog, RunLogOptions, RunStatus,
@@ -84,8 +85,11 @@ class FileStore implements Store {
     const run = await this.loadRun(runId);
     // Refuses a runs/, workflow or keys directory replaced by a symbolic link before writing through it.
     ensureDir(this.layout.keysDir(run.header.workflow), this.layout.root);
-    const writer = JournalWriter.reopen(run.location, validBytesOf(run), lastCrcOf(run), options);
     const { workflow, key } = run.header;
+    const lockName = this.layout.lockName(workflow, key);
+    const fence = takeoverMarked(this.layout.locksDir, lockName);
+    const writer = JournalWriter.reopen(run.location, validBytesOf(run), lastCrcOf(run), options, fence);
+    if (fence) clearTakeover(this.layout.locksDir, lockName);
     this.index(workflow, { runId, key, status: "running", at: Date.now() });
     return { run, log: new FileRunLog(this, workflow, key, runId, writer) };
   }
