@@ -21,8 +21,12 @@ import type lockfileModule from "proper-lockfile";
 import { systemClock } from "../clock.js";
 import { LockLostError, PersistenceError, UsageError, messageOf } from "../errors.js";
 import type { LockBusy, LockOptions, LockOwner, RunLease } from "../store/store.js";
+import {
+  OWNER_PREFIX, checkDirectory, ensureLockDir, errnoCode, ignoreCodes, lockExists, lockPaths, lstatOrUndefined,
+  readHeldLock, type LockPaths,
+} from "./lock-files.js";
 import { markTakeover } from "./takeover-marker.js";
-import { advanceEpoch, isOwnerGone, ownerRecordOfThisProcess, parseOwnerRecord, readEpoch, toLockOwner, type OwnerRecord } from "./owner.js";
+import { advanceEpoch, isOwnerGone, ownerRecordOfThisProcess, readEpoch, toLockOwner, type OwnerRecord } from "./owner.js";
 
 /** Options of {@link acquireFileLock}. */
 export interface FileLockOptions extends LockOptions {
@@ -44,15 +48,7 @@ const FIRST_WAIT_MS = 10;
 const MAX_WAIT_MS = 1_000;
 /** Retries without sleeping after a reclaim or a lock that vanished, before counting the lock as busy. */
 const MAX_IMMEDIATE_RETRIES = 20;
-const OWNER_PREFIX = "owner.";
 const EPOCH_MOVED = "STEPLOG_EPOCH_MOVED";
-
-interface LockPaths {
-  dir: string;
-  name: string;
-  lock: string;
-  epoch: string;
-}
 
 /** One try at taking the lock, from its prepared candidate directory to a lease. */
 interface Attempt {
@@ -141,22 +137,6 @@ export function forceUnlock(lockDir: string, name: string): boolean {
   return removed;
 }
 
-function lockPaths(lockDir: string, name: string): LockPaths {
-  if (
-    typeof name !== "string" ||
-    name.length === 0 ||
-    Buffer.byteLength(name) > 200 ||
-    name.includes("/") ||
-    name.includes("\0") ||
-    name === "." ||
-    name === ".."
-  ) {
-    throw new UsageError(`Expected the lock name to be a file name of 1 to 200 bytes without "/" or NUL, other than "." and "..", got ${JSON.stringify(name)}`);
-  }
-  const dir = path.resolve(lockDir);
-  return { dir, name, lock: path.join(dir, `${name}.lock`), epoch: path.join(dir, `${name}.epoch`) };
-}
-
 function resolveTiming(options: FileLockOptions): { staleMs: number; updateMs: number } {
   if (options.onLocked !== "skip" && options.onLocked !== "wait" && options.onLocked !== "fail") {
     throw new UsageError(`Expected \`onLocked\` to be "skip", "wait" or "fail", got ${JSON.stringify(options.onLocked)}`);
@@ -170,26 +150,6 @@ function resolveTiming(options: FileLockOptions): { staleMs: number; updateMs: n
     throw new UsageError(`Expected \`updateMs\` to be an integer from 1000 to staleMs / 2 (${staleMs / 2}), got ${updateMs}`);
   }
   return { staleMs, updateMs };
-}
-
-/** Whether the lock path exists; refuses a lock directory or lock path that is a symlink or not a directory. */
-function lockExists(paths: LockPaths): boolean {
-  const dirStat = lstatOrUndefined(paths.dir);
-  checkDirectory(paths.dir, dirStat, "lock directory");
-  const lockStat = dirStat && lstatOrUndefined(paths.lock);
-  checkDirectory(paths.lock, lockStat, "lock path");
-  return lockStat !== undefined;
-}
-
-function ensureLockDir(dir: string): void {
-  if (lstatOrUndefined(dir) === undefined) {
-    try {
-      fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-    } catch (error) {
-      throw new PersistenceError(`cannot create the lock directory ${dir}: ${messageOf(error)}`, { cause: error });
-    }
-  }
-  checkDirectory(dir, lstatOrUndefined(dir), "lock directory");
 }
 
 let lockfileLoaded: typeof lockfileModule | undefined;
@@ -322,36 +282,6 @@ function removeCandidate(attempt: Attempt): void {
   ignoreCodes(() => fs.rmdirSync(attempt.candidate));
 }
 
-interface HeldLock {
-  /** The owner record's path; undefined when the directory holds something else. */
-  ownerFile: string | undefined;
-  record: OwnerRecord | undefined;
-  mtimeMs: number;
-}
-
-/** The lock as it stands, or undefined when it is free (missing or empty) or changed while being read. */
-function readHeldLock(paths: LockPaths): HeldLock | undefined {
-  const first = lstatOrUndefined(paths.lock);
-  if (first === undefined) return undefined;
-  checkDirectory(paths.lock, first, "lock path");
-  try {
-    const entries = ignoreCodes(() => fs.readdirSync(paths.lock), "ENOENT");
-    if (entries === undefined || entries.length === 0) return undefined;
-    const ownerName = entries.find((entry) => entry.startsWith(OWNER_PREFIX));
-    const ownerFile = ownerName === undefined ? undefined : path.join(paths.lock, ownerName);
-    const text = ownerFile === undefined ? "" : ignoreCodes(() => readTextNoFollow(ownerFile), "ENOENT");
-    if (text === undefined) return undefined;
-    // The lock time must be that of the lock holding this record, not of one before it: read it after the
-    // record, then check the record is still there (its name is never reused, so it was there all along).
-    const stat = lstatOrUndefined(paths.lock);
-    if (stat === undefined || (ownerFile !== undefined && !fs.existsSync(ownerFile))) return undefined;
-    return { ownerFile, record: ownerFile === undefined ? undefined : parseOwnerRecord(text), mtimeMs: stat.mtimeMs };
-  } catch (error) {
-    if (error instanceof PersistenceError) throw error;
-    throw new PersistenceError(`cannot read the lock ${paths.lock}: ${messageOf(error)}`, { cause: error });
-  }
-}
-
 /** Busy with its owner, or (when the owner is gone or the lock stale) reclaimed and to be tried again. */
 function inspectHeldLock(paths: LockPaths, staleMs: number): Outcome {
   const held = readHeldLock(paths);
@@ -406,42 +336,3 @@ function reportLost(attempt: Attempt, onLost: ((error: Error) => void) | undefin
   }
 }
 
-function errnoCode(error: unknown): string | undefined {
-  return (error as NodeJS.ErrnoException | undefined)?.code;
-}
-
-/** Runs `action`; an error with one of `codes` (any error when none are given) yields undefined instead. */
-function ignoreCodes<T>(action: () => T, ...codes: string[]): T | undefined {
-  try {
-    return action();
-  } catch (error) {
-    if (codes.length === 0 || codes.includes(errnoCode(error) ?? "")) return undefined;
-    throw error;
-  }
-}
-
-function lstatOrUndefined(file: string): fs.Stats | undefined {
-  try {
-    return fs.lstatSync(file);
-  } catch (error) {
-    if (errnoCode(error) === "ENOENT") return undefined;
-    throw new PersistenceError(`cannot read ${file}: ${messageOf(error)}`, { cause: error });
-  }
-}
-
-/** Refuses a symlink or a non-directory where a directory belongs (a missing one passes). */
-function checkDirectory(file: string, stat: fs.Stats | undefined, what: string): void {
-  if (stat?.isSymbolicLink()) {
-    throw new PersistenceError(`${what} ${file} is a symbolic link; steplog refuses to follow links in its state directory`);
-  }
-  if (stat !== undefined && !stat.isDirectory()) throw new PersistenceError(`${what} ${file} is not a directory`);
-}
-
-function readTextNoFollow(file: string): string {
-  const fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
-  try {
-    return fs.readFileSync(fd, "utf8");
-  } finally {
-    fs.closeSync(fd);
-  }
-}
