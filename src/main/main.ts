@@ -72,6 +72,18 @@ async function runScript(definition: WorkflowDefinition, options: MainOptions): 
   };
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
+  // An exception nothing catches (a detached promise of the workflow code): stop like on a signal, so the run
+  // stays resumable and the lock is released, then exit 20 with an abnormal-exit alert.
+  let crash: unknown;
+  const onCrash = (error: unknown) => {
+    if (crash !== undefined) return;
+    crash = error;
+    process.stderr.write(`[steplog] uncaught error outside any step: ${storeError(error).stack ?? storeError(error).message}
+`);
+    shutdown.abort(error);
+  };
+  process.on("uncaughtException", onCrash);
+  process.on("unhandledRejection", onCrash);
   // A script owns its process: keep it alive while the run waits on promises without handles of their own
   // (a step awaiting its signal, a cancellation to arrive).
   const keepAlive = setInterval(() => undefined, 1 << 30);
@@ -90,13 +102,18 @@ async function runScript(definition: WorkflowDefinition, options: MainOptions): 
     clearInterval(keepAlive);
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
+    process.off("uncaughtException", onCrash);
+    process.off("unhandledRejection", onCrash);
   }
-  const code = report(definition, outcome, args, script, signalName, stateDir);
+  const code = crash !== undefined && outcome.status === "interrupted"
+    ? reportCrash(definition, outcome.runId, crash, args.json)
+    : report(definition, outcome, args, script, signalName, stateDir);
   if (outcome.status === "interrupted" && outcome.runId) {
+    const cause = crash !== undefined ? `an uncaught error (${storeError(crash).message})` : (signalName ?? "a signal");
     void alerts.send({
       kind: "abnormal-exit", workflow: definition.name, runId: outcome.runId, at: Date.now(), exitCode: code,
-      title: `${definition.name}: stopped by ${signalName ?? "a signal"}`,
-      message: `run ${outcome.runId} was stopped by ${signalName ?? "a signal"} (exit ${code}); it stays resumable`,
+      title: `${definition.name}: stopped by ${cause}`,
+      message: `run ${outcome.runId} was stopped by ${cause} (exit ${code}); it stays resumable`,
     });
   }
   await alerts.settled();
@@ -113,6 +130,13 @@ function reportEarlyError(definition: WorkflowDefinition, error: unknown, json: 
   process.stderr.write(`[steplog] ${stored.message}\n`);
   if (json) writeEnvelope({ schemaVersion: ENVELOPE_SCHEMA_VERSION, ok: false, status: "failed", exitCode, runId: null, workflow: definition.name, error: envelopeError(stored) });
   return exitCode;
+}
+
+function reportCrash(definition: WorkflowDefinition, runId: string, error: unknown, json: boolean): number {
+  const stored = storeError(error);
+  process.stderr.write(`[steplog] run ${runId} stopped; fix the error and rerun the same command to resume it\n`);
+  if (json) writeEnvelope({ schemaVersion: ENVELOPE_SCHEMA_VERSION, ok: false, status: "failed", exitCode: ExitCode.WorkflowError, runId, workflow: definition.name, error: envelopeError(stored) });
+  return ExitCode.WorkflowError;
 }
 
 function report(definition: WorkflowDefinition, outcome: RunOutcome, args: ScriptArgs, script: string, signalName: string | undefined, stateDir: string | undefined): number {
