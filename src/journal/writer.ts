@@ -103,11 +103,16 @@ function copyPrefix(source: number, target: number, length: number): void {
   }
 }
 
+/** How often an appending writer checks that its journal was not taken over (see throwIfTakenOver). */
+const TAKEOVER_CHECK_MS = 250;
+
 /** Options of a {@link JournalWriter}. */
 export interface JournalWriterOptions {
   durability: Durability;
   /** Chain each line's CRC to the previous line's (journals); index files use independent lines. */
   chained?: boolean;
+  /** Monotonic milliseconds, for spacing the takeover checks. @default performance.now */
+  monotonicNow?: () => number;
 }
 
 /**
@@ -120,6 +125,7 @@ export class JournalWriter {
   private syncedBytes: number;
   private crc: number;
   private failure: PersistenceError | LockLostError | undefined;
+  private lastTakeoverCheck = Number.NEGATIVE_INFINITY;
   private waiters: Waiter[] = [];
   private closed = false;
   /** A new file's directory entry still has to be fsynced before anything in it counts as durable. */
@@ -363,8 +369,16 @@ export class JournalWriter {
     }
   }
 
-  /** A journal reopened by another process (see {@link JournalWriter.reopen}) has no name left: this writer was fenced out. */
+  /**
+   * A journal reopened by another process (see {@link JournalWriter.reopen}) has no name left: this writer was
+   * fenced out. Checked at most every {@link TAKEOVER_CHECK_MS}: a takeover needs this process to leave its lock
+   * unrefreshed for at least a second (the lock's shortest stale time is 2 s), so the first append after such a
+   * stall always checks; and whatever is written to the unnamed file before that is never read by anyone.
+   */
   private throwIfTakenOver(): void {
+    const now = (this.options.monotonicNow ?? performance.now.bind(performance))();
+    if (now - this.lastTakeoverCheck < TAKEOVER_CHECK_MS) return;
+    this.lastTakeoverCheck = now;
     let links: number;
     try {
       links = fs.fstatSync(this.fd).nlink;

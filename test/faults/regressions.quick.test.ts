@@ -17,11 +17,13 @@ describe("a holder fenced out while stalled", () => {
   it("cannot add records to the journal once another process reopened it fenced: its appends are refused with LockLostError", () => {
     const file = path.join(tempDir("fence"), "01JD3Q8Z9X4M2N7P5R6S8T0V1W.jsonl");
     const [started, step] = testSteps(2, 1).slice(2) as [object, object];
-    const stalled = JournalWriter.create(file, JSON.stringify(testHeader()), { durability: "process" });
+    let clock = 0; // the stalled writer's monotonic clock: it checks for a takeover after at most 250 ms
+    const stalled = JournalWriter.create(file, JSON.stringify(testHeader()), { durability: "process", monotonicNow: () => clock });
     for (const record of testSteps(1, 1)) stalled.append(JSON.stringify(record));
 
     const read = readJournal(file);
     const next = JournalWriter.reopen(file, read.validBytes, read.lastCrc, { durability: "process" }, true);
+    clock += 2_000; // it stalled past the lock's stale time, which is how another process could take over
     expect(() => stalled.append(JSON.stringify(started))).toThrow(LockLostError);
     expect(() => stalled.append(JSON.stringify(step))).toThrow(LockLostError);
     next.append(JSON.stringify({ ...started, epoch: 2 }));
