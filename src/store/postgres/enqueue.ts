@@ -12,8 +12,8 @@ import { checkKey } from "../../names.js";
 import { definitionOf, type Workflow } from "../../workflow.js";
 import type { WorkflowDefinition } from "../../workflow-definition.js";
 import type { PostgresStore } from "./postgres-store.js";
-import { enqueueLockSql, wakeWorkersSql } from "./sql/worker.js";
-import { createRunSql, latestRunSql } from "./sql/runs.js";
+import { enqueueLockSql } from "./sql/worker.js";
+import { enqueueRunsSql, latestRunSql } from "./sql/runs.js";
 
 /** Options of {@link enqueueRun}. */
 export interface EnqueueOptions {
@@ -63,16 +63,19 @@ export async function enqueueDefinition(store: PostgresStore, definition: Workfl
     entry: currentEntry(), host: hostname(), pid: process.pid, startedAt: definition.options.clock.now(),
   };
   const { db } = store;
+  const run = { runId, workflow: definition.name, key, header: JSON.stringify(header), startedAt: header.startedAt };
+  if (options.key === undefined || options.fresh === true) {
+    // A new key (or --fresh): nothing to look up, so one statement shared with concurrent enqueues.
+    await store.shared.enqueue.call(run);
+    return { runId, existing: false };
+  }
   const s = `"${db.schema}"`;
   return db.transaction("enqueue run", async (client) => {
-    if (options.key !== undefined && options.fresh !== true) {
-      await client.query(enqueueLockSql(), [definition.name, key]);
-      const latest = await client.query<{ run_id: string; status: string }>(latestRunSql(s), [definition.name, key, false]);
-      const found = latest.rows[0];
-      if (found && (found.status === "running" || found.status === "waiting" || found.status === "completed")) return { runId: found.run_id, existing: true };
-    }
-    await client.query(createRunSql(s), [runId, definition.name, key, JSON.stringify(header), null, header.startedAt, true, 0]);
-    await client.query(wakeWorkersSql(), [store.notifier.channels.wake]);
+    await client.query(enqueueLockSql(), [definition.name, key]);
+    const latest = await client.query<{ run_id: string; status: string }>(latestRunSql(s), [definition.name, key, false]);
+    const found = latest.rows[0];
+    if (found && (found.status === "running" || found.status === "waiting" || found.status === "completed")) return { runId: found.run_id, existing: true };
+    await client.query(enqueueRunsSql(s), [[runId], [definition.name], [key], [run.header], [run.startedAt], store.notifier.channels.wake]);
     return { runId, existing: false };
   });
 }

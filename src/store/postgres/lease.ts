@@ -7,8 +7,10 @@
 import { hostname } from "node:os";
 import { LockLostError } from "../../errors.js";
 import type { LockOwner, RunLease } from "../store.js";
+import type { Batcher } from "./batcher.js";
 import type { Db } from "./db.js";
-import { releaseLeaseSql, renewLeasesSql } from "./sql/leases.js";
+import type { HeldLease } from "./shared-statements.js";
+import { renewLeasesSql } from "./sql/leases.js";
 
 /** A held lease of one (workflow, key). */
 export class PostgresLease implements RunLease {
@@ -54,7 +56,7 @@ export class LeaseKeeper {
   constructor(
     private readonly db: Db,
     private readonly leaseMs: number,
-    private readonly wakeChannel: string,
+    private readonly releases: Batcher<HeldLease, undefined>,
   ) {}
 
   add(lease: PostgresLease): void {
@@ -74,7 +76,7 @@ export class LeaseKeeper {
   }
 
   async release(lease: PostgresLease): Promise<void> {
-    await this.db.query("lease release", this.db.statement("lease_release", releaseLeaseSql), [lease.workflow, lease.key, lease.epoch, this.wakeChannel]);
+    await this.releases.call({ workflow: lease.workflow, key: lease.key, epoch: lease.epoch });
   }
 
   /** Extends every held lease; marks those whose epoch moved on as lost. A failed renewal is retried next time. */

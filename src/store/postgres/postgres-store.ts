@@ -23,22 +23,13 @@ import { LeaseKeeper, PostgresLease } from "./lease.js";
 import { Notifier, channelsOf } from "./notifier.js";
 import { resolvePostgresOptions, type PostgresStoreOptions, type ResolvedPostgresOptions } from "./options.js";
 import { PostgresRunLog } from "./run-log.js";
-import { cancelRequestSql, inboxSql, requestCancelSql, sendEventSql } from "./sql/inbox.js";
+import { inboxSql, requestCancelSql, sendEventSql } from "./sql/inbox.js";
 import type { WorkflowDefinition } from "../../workflow-definition.js";
 import { enqueueDefinition, type EnqueuedRun } from "./enqueue.js";
 import { deleteRunSql } from "./sql/delete-run.js";
-import { acquireLeaseSql, leaseOwnerSql } from "./sql/leases.js";
-import { createRunSql, getRunSql, latestRunSql, listRunsSql, loadRunSql, markRunningSql } from "./sql/runs.js";
-
-interface SummaryRow {
-  run_id: string;
-  workflow: string;
-  key: string;
-  status: RunStatus;
-  started_at: string;
-  updated_at: string;
-  parent_run_id: string | null;
-}
+import { leaseOwnerSql } from "./sql/leases.js";
+import { latestRunSql, listRunsSql } from "./sql/runs.js";
+import { SharedStatements, type SummaryRow } from "./shared-statements.js";
 
 const FIRST_WAIT_MS = 10;
 const MAX_WAIT_MS = 250;
@@ -80,6 +71,8 @@ export class PostgresStore implements Store {
   /** Identifies this store instance as a lease holder. */
   readonly holderId = `${hostname()}:${process.pid}:${randomBytes(4).toString("hex")}`;
   private readonly queue: AppendQueue;
+  /** @internal Per-run statements shared by the concurrent runs of this process. */
+  readonly shared: SharedStatements;
   /** The last inbox position this process read, per run (see the append statement). */
   private readonly lastSeen = new Map<string, number>();
 
@@ -88,7 +81,8 @@ export class PostgresStore implements Store {
     this.description = `PostgreSQL store at ${this.db.target} (schema ${options.schema})`;
     const channels = channelsOf(options.schema);
     this.notifier = new Notifier(this.db, channels, options.pollIntervalMs);
-    this.leases = new LeaseKeeper(this.db, options.leaseMs, channels.wake);
+    this.shared = new SharedStatements(this.db, this.holderId, options.leaseMs, channels.wake);
+    this.leases = new LeaseKeeper(this.db, options.leaseMs, this.shared.release);
     this.queue = new AppendQueue(this.db, channels.wake);
     this.dlq = new PostgresDeadLetterQueue(this.db);
     this.breakers = new PostgresBreakerStore(this.db);
@@ -107,9 +101,11 @@ export class PostgresStore implements Store {
   /** @internal Inserts a run row; `unfenced` for runs enqueued for workers (no lease is held). */
   async insertRun(header: RunHeader, epoch: number, unfenced: boolean): Promise<void> {
     checkRunId(header.runId);
-    const values = [header.runId, header.workflow, header.key, JSON.stringify(header), header.parent?.runId ?? null, header.startedAt, unfenced, epoch];
-    const rows = await this.db.query("create run", this.db.statement("run_create", createRunSql), values);
-    if (rows.length === 0) {
+    const created = await this.shared.create.call({
+      runId: header.runId, workflow: header.workflow, key: header.key, header: JSON.stringify(header),
+      parentRunId: header.parent?.runId ?? null, startedAt: header.startedAt, unfenced, epoch,
+    });
+    if (!created) {
       throw new LockLostError(`cannot create run ${header.runId}: the lease of workflow '${header.workflow}' key '${header.key}' (epoch ${epoch}) is not held`);
     }
   }
@@ -117,7 +113,7 @@ export class PostgresStore implements Store {
   async openRun(runId: string, options: RunLogOptions): Promise<{ run: LoadedRun; log: RunLog }> {
     const { run, lastSeq, status } = await this.readRun(runId);
     if (status !== "running" && !isFinal(run)) {
-      await this.db.query("mark run running", this.db.statement("run_running", markRunningSql), [runId, Date.now()]);
+      await this.shared.markRunning.call({ runId, at: Date.now() });
     }
     return { run, log: this.logFor(run.header, options, lastSeq + 1) };
   }
@@ -128,8 +124,8 @@ export class PostgresStore implements Store {
 
   async getRun(runId: string): Promise<RunSummary | undefined> {
     checkRunId(runId);
-    const rows = await this.db.query<SummaryRow>("get run", this.db.statement("run_get", getRunSql), [runId]);
-    return rows[0] === undefined ? undefined : toSummary(rows[0]);
+    const row = await this.shared.getRun.call(runId);
+    return row === undefined ? undefined : toSummary(row);
   }
 
   async listRuns(filter: RunFilter = {}): Promise<RunSummary[]> {
@@ -163,11 +159,9 @@ export class PostgresStore implements Store {
   /** @internal Takes the lease of (workflow, key) if it is free; `minEpoch` raises the new epoch (runs moved in). */
   async tryLease(workflow: string, key: string, onLost?: (error: Error) => void, minEpoch = 0): Promise<PostgresLease | undefined> {
     const since = Date.now();
-    const rows = await this.db.query<{ epoch: string }>("lease acquire", this.db.statement("lease_acquire", acquireLeaseSql), [
-      workflow, key, this.holderId, process.pid, hostname(), since, this.options.leaseMs, minEpoch,
-    ]);
-    if (rows[0] === undefined) return undefined;
-    return new PostgresLease(this.leases, workflow, key, Number(rows[0].epoch), since, onLost);
+    const epoch = await this.shared.acquire.call({ workflow, key, since, minEpoch });
+    if (epoch === undefined) return undefined;
+    return new PostgresLease(this.leases, workflow, key, epoch, since, onLost);
   }
 
   async sendEvent(runId: string, event: string, data: EncodedValue, at: number): Promise<InboxMessage> {
@@ -193,8 +187,7 @@ export class PostgresStore implements Store {
   }
 
   async cancelRequest(runId: string): Promise<{ reason: string | null; at: number } | undefined> {
-    const rows = await this.db.query<{ reason: string | null; at: string }>("read cancel request", this.db.statement("cancel_read", cancelRequestSql), [runId]);
-    return rows[0] === undefined ? undefined : { reason: rows[0].reason, at: Number(rows[0].at) };
+    return this.shared.cancelRequest.call(runId);
   }
 
   watchInbox(runId: string, onChange: () => void): () => void {
@@ -250,7 +243,7 @@ export class PostgresStore implements Store {
 
   private async readRun(runId: string): Promise<{ run: LoadedRun; lastSeq: number; status: RunStatus }> {
     checkRunId(runId);
-    const rows = await this.db.query<{ seq: number; body: string; status: RunStatus | null }>("load run", this.db.statement("run_load", loadRunSql), [runId]);
+    const rows = await this.shared.load.call(runId);
     const location = `postgres://${this.db.target} ${this.options.schema}.records run ${runId}`;
     if (rows.length === 0 || rows[0]!.seq !== 0) {
       throw new UsageError(`unknown run id ${runId} in the ${this.description}; list runs with 'steplog list'`);

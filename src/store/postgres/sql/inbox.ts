@@ -30,5 +30,5 @@ export const requestCancelSql = (s: string) => `
   )
   select pg_notify($4, $1), (select count(pg_notify($5, 'wake')) from woken)::integer as woke from request`;
 
-/** A run's cancellation request. */
-export const cancelRequestSql = (s: string) => `select reason, at from ${s}.cancel_requests where run_id = $1`;
+/** The cancellation requests of runs ($1 run ids). */
+export const cancelRequestsSql = (s: string) => `select run_id, reason, at from ${s}.cancel_requests where run_id = any($1::text[])`;

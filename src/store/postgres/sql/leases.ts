@@ -4,17 +4,21 @@
  */
 
 /**
- * Takes the lease when it is free or expired: $1 workflow, $2 key, $3 holder id, $4 pid, $5 host, $6 since,
- * $7 lease ms, $8 the smallest acceptable epoch. Returns the new epoch, or nothing when it is held.
+ * Takes the leases that are free or expired, one per (workflow, key), in key order (so that two processes
+ * never wait on each other's rows): $1 workflows, $2 keys, $3 since, $4 the smallest acceptable epochs (one
+ * each), $5 holder id, $6 pid, $7 host, $8 lease ms. Returns the (workflow, key, epoch) of each lease taken; a
+ * key that is held is missing. The keys must be distinct.
  */
-export const acquireLeaseSql = (s: string) => `
+export const acquireLeasesSql = (s: string) => `
   insert into ${s}.leases as l (workflow, key, epoch, holder, pid, host, since, expires_at)
-  values ($1, $2, greatest(1, $8::bigint), $3, $4, $5, $6, now() + make_interval(secs => $7::double precision / 1000))
+  select t.workflow, t.key, greatest(1, t.min_epoch), $5, $6, $7, t.since, now() + make_interval(secs => $8::double precision / 1000)
+  from unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[]) as t(workflow, key, since, min_epoch)
+  order by t.workflow, t.key
   on conflict (workflow, key) do update set
-    epoch = greatest(l.epoch + 1, $8::bigint), holder = excluded.holder, pid = excluded.pid, host = excluded.host,
+    epoch = greatest(l.epoch + 1, excluded.epoch), holder = excluded.holder, pid = excluded.pid, host = excluded.host,
     since = excluded.since, expires_at = excluded.expires_at
   where l.expires_at <= now()
-  returning epoch`;
+  returning l.workflow, l.key, l.epoch`;
 
 /** The holder of a lease: $1 workflow, $2 key. */
 export const leaseOwnerSql = (s: string) => `
@@ -31,15 +35,17 @@ export const renewLeasesSql = (s: string) => `
   returning l.workflow, l.key, l.epoch`;
 
 /**
- * Releases a lease ($1 workflow, $2 key, $3 epoch); when a run of that key is left runnable (handed back),
- * wakes the workers on channel $4.
+ * Releases leases ($1 workflows, $2 keys, $3 epochs: those still with that epoch); when a run of a released key
+ * is left runnable (handed back), wakes the workers on channel $4.
  */
-export const releaseLeaseSql = (s: string) => `
+export const releaseLeasesSql = (s: string) => `
   with released as (
-    update ${s}.leases set expires_at = '-infinity', holder = null
-    where workflow = $1 and key = $2 and epoch = $3
-    returning 1
+    update ${s}.leases l set expires_at = '-infinity', holder = null
+    from unnest($1::text[], $2::text[], $3::bigint[]) as t(workflow, key, epoch)
+    where l.workflow = t.workflow and l.key = t.key and l.epoch = t.epoch
+    returning l.workflow, l.key
   )
   select (select count(*) from released)::integer as released,
-    (select count(pg_notify($4, 'wake')) from ${s}.runs
-      where exists (select 1 from released) and workflow = $1 and key = $2 and status = 'running')::integer as woke`;
+    (select count(pg_notify($4, 'wake')) from (
+      select 1 from ${s}.runs r join released x on r.workflow = x.workflow and r.key = x.key where r.status = 'running' limit 1
+    ) handed_back)::integer as woke`;

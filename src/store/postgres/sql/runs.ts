@@ -6,29 +6,46 @@
 const SUMMARY = "run_id, workflow, key, status, started_at, updated_at, parent_run_id";
 
 /**
- * Inserts a run unless another holder has the lease of its (workflow, key) (`$8` is the caller's epoch; `$7`
- * skips the check, for runs enqueued for workers); returns its id, or nothing.
+ * Inserts runs, each unless another holder has the lease of its (workflow, key): $1 run ids, $2 workflows,
+ * $3 keys, $4 headers, $5 parent run ids, $6 start times, $7 unfenced (runs enqueued for workers skip the
+ * check), $8 the callers' epochs. Returns the ids inserted; a fenced-out run is missing. A duplicate run id
+ * fails the statement.
  */
-export const createRunSql = (s: string) => `
+export const createRunsSql = (s: string) => `
   insert into ${s}.runs (run_id, workflow, key, status, header, parent_run_id, started_at, updated_at)
-  select $1, $2, $3, 'running', $4, $5, $6, $6
-  where $7::boolean or not exists (select 1 from ${s}.leases where workflow = $2 and key = $3 and epoch <> $8)
+  select t.run_id, t.workflow, t.key, 'running', t.header, t.parent_run_id, t.started_at, t.started_at
+  from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::boolean[], $8::bigint[])
+    as t(run_id, workflow, key, header, parent_run_id, started_at, unfenced, epoch)
+  where t.unfenced or not exists (select 1 from ${s}.leases l where l.workflow = t.workflow and l.key = t.key and l.epoch <> t.epoch)
   returning run_id`;
 
-/** The header (seq 0, with the run's status) and the records of a run, in order. */
-export const loadRunSql = (s: string) => `
-  select 0 as seq, header as body, status from ${s}.runs where run_id = $1
-  union all
-  select seq, body, null from ${s}.records where run_id = $1
-  order by seq`;
+/**
+ * Creates runs for the workers ($1 run ids, $2 workflows, $3 keys, $4 headers, $5 start times) and wakes them
+ * on channel $6, in one statement. Returns the ids inserted.
+ */
+export const enqueueRunsSql = (s: string) => `
+  with created as (
+    insert into ${s}.runs (run_id, workflow, key, status, header, parent_run_id, started_at, updated_at)
+    select t.run_id, t.workflow, t.key, 'running', t.header, null, t.started_at, t.started_at
+    from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[]) as t(run_id, workflow, key, header, started_at)
+    returning run_id
+  )
+  select c.run_id, (select count(pg_notify($6, 'wake')) from (select 1 from created limit 1) w)::integer as woke from created c`;
 
-/** Marks a reopened (waiting or failed, not final) run as running again: $1 run id, $2 time. */
+/** The header (seq 0, with the run's status) and the records of runs ($1 run ids), in order of run and seq. */
+export const loadRunsSql = (s: string) => `
+  select run_id, 0 as seq, header as body, status from ${s}.runs where run_id = any($1::text[])
+  union all
+  select run_id, seq, body, null from ${s}.records where run_id = any($1::text[])
+  order by run_id, seq`;
+
+/** Marks reopened (waiting or failed, not final) runs as running again: $1 run ids, $2 time. */
 export const markRunningSql = (s: string) => `
   update ${s}.runs set status = 'running', wake_at = null, wait_event = null, updated_at = $2
-  where run_id = $1 and status <> 'running'`;
+  where run_id = any($1::text[]) and status <> 'running'`;
 
-/** One run's summary. */
-export const getRunSql = (s: string) => `select ${SUMMARY} from ${s}.runs where run_id = $1`;
+/** Summaries of runs ($1 run ids). */
+export const getRunsSql = (s: string) => `select ${SUMMARY} from ${s}.runs where run_id = any($1::text[])`;
 
 /** Runs by optional workflow, key and statuses, newest first. */
 export const listRunsSql = (s: string) => `

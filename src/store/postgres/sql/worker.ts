@@ -14,6 +14,3 @@ export const markFailedSql = (s: string) => `
 
 /** Serializes enqueues of one (workflow, key) for the rest of the transaction: $1 workflow, $2 key. */
 export const enqueueLockSql = () => `select pg_advisory_xact_lock(hashtext('steplog.enqueue'), hashtext($1 || chr(1) || $2))`;
-
-/** Wakes workers: $1 the wake channel. */
-export const wakeWorkersSql = () => `select pg_notify($1, 'wake')`;
