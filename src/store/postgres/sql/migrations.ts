@@ -88,4 +88,55 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    name: "append_records: the group-commit statement as a function with a plan reused per connection",
+    // As a prepared statement it was planned again at every execution (the planner preferred a custom plan for
+    // its array parameters), which took longer than executing it; a PL/pgSQL function keeps one generic plan.
+    up: (s) => `
+      create function ${s}.append_records(
+        p1 text[], p2 integer[], p3 text[], p4 text[], p5 text[], p6 text[], p7 bigint[], p8 text[], p9 bigint[],
+        p10 text[], p11 bigint[], p12 bigint[], p13 text
+      ) returns table (run_id text, inserted integer, woke integer)
+      language plpgsql set plan_cache_mode = force_generic_plan as $fn$
+      #variable_conflict use_column
+      begin
+        return query
+        with runs_in as (
+          select * from unnest(p4::text[], p5::text[], p6::text[], p7::bigint[], p8::text[], p9::bigint[], p10::text[], p11::bigint[], p12::bigint[])
+            as t(run_id, workflow, key, epoch, status, wake_at, wait_event, last_seen, at)
+        ), fenced as (
+          select t.* from runs_in t
+          where not exists (select 1 from ${s}.leases l where l.workflow = t.workflow and l.key = t.key and l.epoch <> t.epoch)
+        ), inserted as (
+          insert into ${s}.records (run_id, seq, body)
+          select r.run_id, r.seq, r.body from unnest(p1::text[], p2::integer[], p3::text[]) as r(run_id, seq, body)
+          where r.run_id in (select run_id from fenced)
+          on conflict do nothing
+          returning run_id
+        ), states as (
+          update ${s}.runs u set
+            status = f.status,
+            updated_at = f.at,
+            wait_event = f.wait_event,
+            wake_at = case
+              when f.status = 'waiting' and (
+                exists (select 1 from ${s}.inbox i where i.run_id = f.run_id and i.event = f.wait_event and i.pos > f.last_seen)
+                or exists (select 1 from ${s}.cancel_requests c where c.run_id = f.run_id)
+              ) then 0
+              else f.wake_at end
+          from fenced f
+          where u.run_id = f.run_id and f.status is not null
+          returning u.run_id, u.status, u.wake_at
+        ), woke as (
+          select pg_notify(p13, 'wake') from states where status = 'waiting' and wake_at = 0 limit 1
+        )
+        select f.run_id::text,
+          (select count(*) from inserted i where i.run_id = f.run_id)::integer as inserted,
+          (select count(*) from woke)::integer as woke
+        from fenced f;
+      end
+      $fn$;
+    `,
+  },
 ];
