@@ -10,10 +10,12 @@ let ulidFactory: ((seedTime?: number) => string) | undefined;
 
 /**
  * A new ULID (run ids, message ids, DLQ ids) from the `ulid` package, which is loaded on first use rather than
- * when steplog is imported (its CommonJS build, so this works synchronously on every Node version).
+ * when steplog is imported (its CommonJS build, so this works synchronously on every Node version). Monotonic
+ * within the process: two ids made in the same millisecond (two events sent back to back) sort in the order
+ * they were made, and the latest run of a key is the one with the greatest id.
  */
 export function newUlid(seedTime?: number): string {
-  ulidFactory ??= (createRequire(import.meta.url)("ulid") as typeof import("ulid")).ulid;
+  ulidFactory ??= (createRequire(import.meta.url)("ulid") as typeof import("ulid")).monotonicFactory();
   return ulidFactory(seedTime);
 }
 
