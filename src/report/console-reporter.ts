@@ -68,8 +68,20 @@ export function createConsoleReporter(style: LogStyle, write?: LineWriter): RunE
   if (style === "pretty" && write === undefined && process.stderr.isTTY) return createTtyReporter(process.stderr);
   write ??= stderrWriter;
   if (style === "json") return (event) => write(JSON.stringify(event, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v)));
+  // A long run resumed after a crash replays thousands of steps: show the first few, then one summary line.
+  let replayed = 0;
   return (event) => {
+    if (event.type === "step:replay") {
+      replayed++;
+      if (replayed > REPLAY_LINES) return;
+    } else if (replayed > REPLAY_LINES && event.type !== "step:log") {
+      write(`  ↺ … and ${replayed - REPLAY_LINES} more recorded steps replayed`);
+      replayed = 0;
+    }
     const line = plainLine(event);
     if (line !== undefined) write(line);
   };
 }
+
+/** How many replayed steps the plain reporter lists one by one before it summarises the rest. */
+const REPLAY_LINES = 20;
