@@ -69,6 +69,12 @@ function openAppend(file: string, create: boolean): number {
   }
 }
 
+/** {@link openAppend} on the libuv thread pool (creating a file may wait on the file system's journal). */
+function openAppendAsync(file: string, create: boolean): Promise<number> {
+  const flags = O_WRONLY | O_APPEND | O_NOFOLLOW | (create ? O_CREAT | O_EXCL : 0);
+  return new Promise((resolve, reject) => fs.open(file, flags, 0o600, (error, fd) => (error ? reject(openError(file, error)) : resolve(fd))));
+}
+
 /** The PersistenceError for a failed open, naming a symlink when that is the reason. */
 export function openError(file: string, error: unknown): PersistenceError {
   const code = (error as NodeJS.ErrnoException).code;
@@ -148,7 +154,15 @@ export class JournalWriter {
    * the next shared flush (before any durable append resolves).
    */
   static create(file: string, firstBody: string, options: JournalWriterOptions): JournalWriter {
-    const fd = openAppend(file, true);
+    return JournalWriter.createOn(openAppend(file, true), file, firstBody, options);
+  }
+
+  /** {@link JournalWriter.create} with the file's creation on the thread pool. */
+  static async createAsync(file: string, firstBody: string, options: JournalWriterOptions): Promise<JournalWriter> {
+    return JournalWriter.createOn(await openAppendAsync(file, true), file, firstBody, options);
+  }
+
+  private static createOn(fd: number, file: string, firstBody: string, options: JournalWriterOptions): JournalWriter {
     const writer = new JournalWriter(file, fd, 0, 0, options);
     if (options.durability === "fsync") writer.directoryToSync = path.dirname(file);
     try {
@@ -181,6 +195,30 @@ export class JournalWriter {
         throw openError(file, error2);
       }
     }
+    return JournalWriter.indexOn(fd, created, file, options);
+  }
+
+  /** {@link JournalWriter.openIndex} with the opens on the thread pool. */
+  static async openIndexAsync(file: string, options: JournalWriterOptions): Promise<JournalWriter> {
+    const open = (flags: number) =>
+      new Promise<number>((resolve, reject) => fs.open(file, flags, 0o600, (error, fd) => (error ? reject(error) : resolve(fd))));
+    let fd: number;
+    let created = false;
+    try {
+      fd = await open(O_WRONLY | O_APPEND | O_NOFOLLOW);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw openError(file, error);
+      try {
+        fd = await open(O_WRONLY | O_APPEND | O_NOFOLLOW | O_CREAT);
+        created = true;
+      } catch (error2) {
+        throw openError(file, error2);
+      }
+    }
+    return JournalWriter.indexOn(fd, created, file, options);
+  }
+
+  private static indexOn(fd: number, created: boolean, file: string, options: JournalWriterOptions): JournalWriter {
     const writer = new JournalWriter(file, fd, fs.fstatSync(fd).size, 0, { ...options, chained: false });
     if (created && options.durability === "fsync") writer.directoryToSync = path.dirname(file);
     return writer;

@@ -26,7 +26,7 @@ import {
   readHeldLock, type LockPaths,
 } from "./lock-files.js";
 import { markTakeover } from "./takeover-marker.js";
-import { advanceEpoch, isOwnerGone, ownerRecordOfThisProcess, readEpoch, toLockOwner, type OwnerRecord } from "./owner.js";
+import { advanceEpochAsync, isOwnerGone, ownerRecordOfThisProcess, readEpochAsync, toLockOwner, type OwnerRecord } from "./owner.js";
 
 /** Options of {@link acquireFileLock}. */
 export interface FileLockOptions extends LockOptions {
@@ -62,6 +62,8 @@ interface Attempt {
   key: string;
   claimed: boolean;
   releasing: boolean;
+  /** The owner record and the lock directory were removed by this holder's release. */
+  removed: boolean;
 }
 
 type Outcome = { lease: RunLease } | { retry: true } | { busy: LockOwner | undefined };
@@ -158,7 +160,7 @@ const loadLockfile = (): typeof lockfileModule => (lockfileLoaded ??= createRequ
 
 async function attemptOnce(paths: LockPaths, options: FileLockOptions, timing: { staleMs: number; updateMs: number }): Promise<Outcome> {
   const lockfile = loadLockfile();
-  const attempt = prepareAttempt(paths);
+  const attempt = await prepareAttempt(paths);
   let release: () => Promise<void>;
   try {
     release = await lockfile.lock(attempt.key, {
@@ -194,10 +196,15 @@ async function attemptOnce(paths: LockPaths, options: FileLockOptions, timing: {
 let tokenPrefix: string | undefined;
 let tokenCount = 0;
 
-function prepareAttempt(paths: LockPaths): Attempt {
+/*
+ * The calls that allocate or free inodes (the candidate's mkdir, the owner record's and the epoch file's open,
+ * release's unlink and rmdir) run on the thread pool: each may take 0.1 ms or more, and many runs of one process
+ * take their locks at once. Within one attempt they run in the same order as before.
+ */
+async function prepareAttempt(paths: LockPaths): Promise<Attempt> {
   tokenPrefix ??= `${process.pid}-${randomBytes(4).toString("hex")}`;
   const token = `${tokenPrefix}-${tokenCount++}`;
-  const epochBase = readEpoch(paths.epoch);
+  const epochBase = await readEpochAsync(paths.epoch);
   const attempt: Attempt = {
     paths,
     record: ownerRecordOfThisProcess(epochBase + 1, Date.now()),
@@ -207,10 +214,16 @@ function prepareAttempt(paths: LockPaths): Attempt {
     key: path.join(paths.dir, `${paths.name}.${token}`),
     claimed: false,
     releasing: false,
+    removed: false,
   };
   try {
-    fs.mkdirSync(attempt.candidate, 0o700);
-    fs.writeFileSync(path.join(attempt.candidate, attempt.ownerName), JSON.stringify(attempt.record), { flag: "wx", mode: 0o600 });
+    await callback<void>((done) => fs.mkdir(attempt.candidate, 0o700, (error) => done(error)));
+    const fd = await callback<number>((done) => fs.open(path.join(attempt.candidate, attempt.ownerName), "wx", 0o600, done));
+    try {
+      fs.writeFileSync(fd, JSON.stringify(attempt.record));
+    } finally {
+      fs.closeSync(fd);
+    }
   } catch (error) {
     removeCandidate(attempt);
     throw new PersistenceError(`cannot prepare the lock ${paths.lock}: ${messageOf(error)}`, { cause: error });
@@ -218,16 +231,15 @@ function prepareAttempt(paths: LockPaths): Attempt {
   return attempt;
 }
 
+/** Runs a callback-style fs call as a promise. */
+function callback<T>(call: (done: (error: NodeJS.ErrnoException | null, value?: T) => void) => void): Promise<T> {
+  return new Promise<T>((resolve, reject) => call((error, value) => (error ? reject(error) : resolve(value as T))));
+}
+
 /** The `fs` proper-lockfile uses for this attempt: its mkdir renames the candidate into place. */
 function lockfileFs(attempt: Attempt) {
-  const settle = (callback: (error: Error | null) => void, action: () => void) => {
-    let failure: Error | null = null;
-    try {
-      action();
-    } catch (error) {
-      failure = error as Error;
-    }
-    process.nextTick(callback, failure);
+  const settle = (done: (error: Error | null) => void, action: () => Promise<void>) => {
+    action().then(() => done(null), (error: unknown) => done(error as Error));
   };
   return {
     // Once held, proper-lockfile's stat also proves the lock is still this holder's: its mtime check alone can
@@ -241,21 +253,21 @@ function lockfileFs(attempt: Attempt) {
     },
     utimes: fs.utimes,
     realpath: fs.realpath,
-    mkdir: (_path: string, callback: (error: Error | null) => void) => settle(callback, () => claim(attempt)),
+    mkdir: (_path: string, done: (error: Error | null) => void) => settle(done, () => claim(attempt)),
     // Outside a release this is proper-lockfile removing a lock it judged stale: plain rmdir, which only
     // succeeds on an empty (free) lock directory.
-    rmdir: (_path: string, callback: (error: Error | null) => void) =>
-      settle(callback, () => (attempt.releasing ? removeOwnLock(attempt) : fs.rmdirSync(attempt.paths.lock))),
+    rmdir: (_path: string, done: (error: Error | null) => void) =>
+      settle(done, () => (attempt.releasing ? removeOwnLockAsync(attempt) : callback<void>((cb) => fs.rmdir(attempt.paths.lock, (error) => cb(error))))),
     // Called on process exit for locks still held.
     rmdirSync: () => void ignoreCodes(() => removeOwnLock(attempt)),
   };
 }
 
 /** Renames the candidate onto the lock path, then hands out the next epoch (or gives the lock back). */
-function claim(attempt: Attempt): void {
+async function claim(attempt: Attempt): Promise<void> {
   const { paths } = attempt;
   try {
-    fs.renameSync(attempt.candidate, paths.lock);
+    fs.renameSync(attempt.candidate, paths.lock); // allocates no inode: quick
   } catch (error) {
     const code = errnoCode(error);
     if (code === "ENOTEMPTY" || code === "EEXIST") throw Object.assign(new Error(`${paths.lock} is held`), { code: "EEXIST" });
@@ -264,7 +276,7 @@ function claim(attempt: Attempt): void {
   attempt.claimed = true;
   let advanced = false;
   try {
-    advanced = advanceEpoch(paths.epoch, attempt.epochBase, attempt.record.epoch);
+    advanced = await advanceEpochAsync(paths.epoch, attempt.epochBase, attempt.record.epoch);
   } finally {
     if (!advanced) removeOwnLock(attempt);
   }
@@ -275,6 +287,14 @@ function claim(attempt: Attempt): void {
 function removeOwnLock(attempt: Attempt): void {
   ignoreCodes(() => fs.unlinkSync(path.join(attempt.paths.lock, attempt.ownerName)), "ENOENT");
   ignoreCodes(() => fs.rmdirSync(attempt.paths.lock), "ENOENT", "ENOTEMPTY", "EEXIST");
+}
+
+/** {@link removeOwnLock} on the thread pool. */
+async function removeOwnLockAsync(attempt: Attempt): Promise<void> {
+  const ignore = (error: NodeJS.ErrnoException | null, ...codes: string[]) => (error && !codes.includes(error.code ?? "") ? error : null);
+  await callback<void>((done) => fs.unlink(path.join(attempt.paths.lock, attempt.ownerName), (error) => done(ignore(error, "ENOENT"))));
+  await callback<void>((done) => fs.rmdir(attempt.paths.lock, (error) => done(ignore(error, "ENOENT", "ENOTEMPTY", "EEXIST"))));
+  attempt.removed = true;
 }
 
 function removeCandidate(attempt: Attempt): void {
@@ -315,7 +335,7 @@ async function releaseLock(attempt: Attempt, release: () => Promise<void>): Prom
   try {
     // After a compromise proper-lockfile answers ERELEASED and removes nothing, so remove what is still ours.
     await release().catch((error: unknown) => (errnoCode(error) === "ERELEASED" ? undefined : Promise.reject(error)));
-    removeOwnLock(attempt);
+    if (!attempt.removed) await removeOwnLockAsync(attempt);
   } catch (error) {
     throw new PersistenceError(`cannot release the lock ${attempt.paths.lock}: ${messageOf(error)}`, { cause: error });
   }

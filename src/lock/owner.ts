@@ -122,6 +122,29 @@ export function readEpoch(file: string): number {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return 0;
     throw epochError(file, error);
   }
+  return readEpochFrom(file, fd);
+}
+
+/**
+ * {@link readEpoch} with the open (the one call that may wait on the file system's journal) on the thread pool.
+ *
+ * @example
+ * ```ts
+ * const next = (await readEpochAsync(".steplog/locks/nightly~2024-06-01.epoch")) + 1;
+ * ```
+ */
+export async function readEpochAsync(file: string): Promise<number> {
+  let fd: number;
+  try {
+    fd = await openAsync(file, O_RDONLY | O_NOFOLLOW);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return 0;
+    throw epochError(file, error);
+  }
+  return readEpochFrom(file, fd);
+}
+
+function readEpochFrom(file: string, fd: number): number {
   try {
     // Empty: just created by a holder that has not written yet (or crashed before writing, never using it).
     const text = fs.readFileSync(fd, "utf8");
@@ -151,6 +174,29 @@ export function advanceEpoch(file: string, expected: number, epoch: number): boo
   } catch (error) {
     throw epochError(file, error);
   }
+  return advanceEpochOn(file, fd, expected, epoch);
+}
+
+/**
+ * {@link advanceEpoch} with the open (which creates the file for a new lock, and may wait on the file system's
+ * journal) on the thread pool. The same rule: call it only while holding the lock.
+ *
+ * @example
+ * ```ts
+ * if (!(await advanceEpochAsync(file, base, base + 1))) giveTheLockBackAndRetry();
+ * ```
+ */
+export async function advanceEpochAsync(file: string, expected: number, epoch: number): Promise<boolean> {
+  let fd: number;
+  try {
+    fd = await openAsync(file, O_RDWR | O_CREAT | O_NOFOLLOW, 0o600);
+  } catch (error) {
+    throw epochError(file, error);
+  }
+  return advanceEpochOn(file, fd, expected, epoch);
+}
+
+function advanceEpochOn(file: string, fd: number, expected: number, epoch: number): boolean {
   try {
     const text = fs.readFileSync(fd, "utf8");
     if ((text === "" ? 0 : parseEpoch(file, text)) !== expected) return false;
@@ -163,6 +209,11 @@ export function advanceEpoch(file: string, expected: number, epoch: number): boo
   } finally {
     fs.closeSync(fd);
   }
+}
+
+/** open(2) on the libuv thread pool. */
+function openAsync(file: string, flags: number, mode?: number): Promise<number> {
+  return new Promise((resolve, reject) => fs.open(file, flags, mode, (error, fd) => (error ? reject(error) : resolve(fd))));
 }
 
 function parseEpoch(file: string, text: string): number {

@@ -74,7 +74,18 @@ class FileStore implements Store {
     await valueCodecPending();
     const dir = this.layout.workflowDir(header.workflow);
     ensureDir(this.layout.keysDir(header.workflow), this.layout.root);
-    const writer = JournalWriter.create(path.join(dir, `${checkRunId(header.runId)}.jsonl`), JSON.stringify(header), options);
+    // The new files are created on the thread pool: many runs of one process may start at once.
+    const file = path.join(dir, `${checkRunId(header.runId)}.jsonl`);
+    const opening = [
+      JournalWriter.createAsync(file, JSON.stringify(header), options),
+      this.indexes.prepare(this.layout.workflowIndex(header.workflow)),
+      this.indexes.prepare(this.layout.keyIndex(header.workflow, header.key)),
+    ] as const;
+    for (const opened of opening) opened.catch(() => undefined);
+    // Errors in the order of the synchronous code: the journal, then the workflow index, then the key index.
+    const writer = await opening[0];
+    await opening[1];
+    await opening[2];
     const line: IndexLine = { runId: header.runId, key: header.key, status: "running", at: header.startedAt, startedAt: header.startedAt };
     if (header.parent) line.parentRunId = header.parent.runId;
     this.index(header.workflow, line);

@@ -44,6 +44,22 @@ export class IndexWriters {
     writer.syncSoon();
   }
 
+  /**
+   * Opens the writer of `file` on the thread pool when it is not open yet, so that a later {@link append} does
+   * not create the file on the main thread.
+   */
+  async prepare(file: string): Promise<void> {
+    const open = this.writers.get(file);
+    if (open !== undefined && !open.failed) return;
+    const writer = await JournalWriter.openIndexAsync(file, { durability: this.durability });
+    const current = this.writers.get(file);
+    if (current !== undefined && current !== open && !current.failed) {
+      writer.close(); // opened meanwhile by another run
+      return;
+    }
+    this.writers.set(file, writer);
+  }
+
   closeAll(): void {
     for (const w of this.writers.values()) w.close();
     this.writers.clear();
