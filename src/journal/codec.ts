@@ -31,37 +31,49 @@ export function frameLine(body: string, previousCrc: number): FramedLine {
 /** The parsed object and its CRC, or why the line could not be read. */
 export type UnframeResult = { ok: true; value: Record<string, unknown>; crc: number } | { ok: false; reason: string };
 
-const OPEN_BRACE = new Uint8Array([0x7b]);
+const MISSING_CHECKSUM: UnframeResult = { ok: false, reason: "the line does not start with a checksum" };
+const MISMATCH: UnframeResult = { ok: false, reason: "checksum mismatch (the line was changed, or a line before it was deleted, duplicated or moved)" };
+const NOT_JSON: UnframeResult = { ok: false, reason: "not valid JSON" };
+const NOT_OBJECT: UnframeResult = { ok: false, reason: "not a JSON object" };
 
 /**
  * Verifies one line held as UTF-8 bytes (`bytes[start..end)`, without its newline) against the chain and parses
  * it: the same checks and results as {@link unframeLine} on the decoded line, without decoding the whole file
  * into one string or re-encoding each line for its checksum.
+ *
+ * The content the CRC covers and JSON.parse reads is `{` followed by the bytes after the crc field's comma: that
+ * comma is replaced by `{` in place for the duration of the call (and always put back), so both read one range of
+ * `bytes` without a copy.
  */
 export function unframeBytes(bytes: Buffer, start: number, end: number, previousCrc: number): UnframeResult {
   const length = end - start;
-  if (length <= PREFIX_LENGTH || bytes[start + PREFIX_LENGTH - 2] !== 34 || bytes[start + PREFIX_LENGTH - 1] !== 44) {
-    return { ok: false, reason: "the line does not start with a checksum" };
-  }
+  const content = start + PREFIX_LENGTH - 1;
+  if (length <= PREFIX_LENGTH || bytes[content - 1] !== 34 || bytes[content] !== 44) return MISSING_CHECKSUM;
   for (let i = 0; i < PREFIX.length; i++) {
-    if (bytes[start + i] !== PREFIX.charCodeAt(i)) return { ok: false, reason: "the line does not start with a checksum" };
+    if (bytes[start + i] !== PREFIX.charCodeAt(i)) return MISSING_CHECKSUM;
   }
   let expected = 0;
   for (let i = start + PREFIX.length; i < start + PREFIX.length + 8; i++) {
     const c = bytes[i]!;
     const digit = c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : -1;
-    if (digit < 0) return { ok: false, reason: "checksum mismatch (the line was changed, or a line before it was deleted, duplicated or moved)" };
+    if (digit < 0) return MISMATCH;
     expected = expected * 16 + digit;
   }
-  const crc = crc32(bytes.subarray(start + PREFIX_LENGTH, end), crc32(OPEN_BRACE, previousCrc));
-  if (crc !== expected) return { ok: false, reason: "checksum mismatch (the line was changed, or a line before it was deleted, duplicated or moved)" };
   let value: unknown;
+  let crc: number;
+  bytes[content] = 0x7b;
   try {
-    value = JSON.parse("{" + bytes.toString("utf8", start + PREFIX_LENGTH, end));
-  } catch {
-    return { ok: false, reason: "not valid JSON" };
+    crc = crc32(bytes.subarray(content, end), previousCrc);
+    if (crc !== expected) return MISMATCH;
+    try {
+      value = JSON.parse(bytes.toString("utf8", content, end));
+    } catch {
+      return NOT_JSON;
+    }
+  } finally {
+    bytes[content] = 44;
   }
-  if (typeof value !== "object" || value === null || Array.isArray(value)) return { ok: false, reason: "not a JSON object" };
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return NOT_OBJECT;
   return { ok: true, value: value as Record<string, unknown>, crc };
 }
 

@@ -77,8 +77,9 @@ export async function executeRun(req: ExecuteRequest): Promise<RunOutcome> {
         if (recorded !== undefined) return recorded;
       }
     }
-    const newRunId = req.newRunId ?? newUlid(req.definition.options.clock.now());
-    const lockKey = key ?? newRunId;
+    // A run with a key gets its id only when a new run is created (a resume never loads the ULID module).
+    const newRunId = req.newRunId ?? (key === undefined ? newUlid(req.definition.options.clock.now()) : undefined);
+    const lockKey = key ?? newRunId!;
     const lost = new AbortController();
     req.lockLost?.addEventListener("abort", () => lost.abort(req.lockLost!.reason), { once: true });
     const onLost = (error: Error) => lost.abort(error instanceof LockLostError ? error : new LockLostError(`the lock of '${workflow}' key '${lockKey}' was lost: ${error.message}`));
@@ -118,7 +119,7 @@ interface OpenedRun {
   resumed: boolean;
 }
 
-async function openTarget(req: ExecuteRequest, key: string, lease: RunLease, newRunId: string): Promise<OpenedRun | { outcome: RunOutcome }> {
+async function openTarget(req: ExecuteRequest, key: string, lease: RunLease, givenRunId: string | undefined): Promise<OpenedRun | { outcome: RunOutcome }> {
   const { store, definition } = req;
   const logOptions = { durability: definition.options.durability, epoch: lease.epoch };
   let targetId = req.runId;
@@ -157,6 +158,7 @@ async function openTarget(req: ExecuteRequest, key: string, lease: RunLease, new
       return { header: run.header, epoch, log, state, input: decodeValue(recordedInput), resumed: true };
     }
   }
+  const newRunId = givenRunId ?? newUlid(definition.options.clock.now());
   const header: RunHeader = {
     v: 1, type: "run", runId: newRunId, workflow: definition.name, key: req.key === undefined ? newRunId : key,
     input: encodeInput(req.input), codeHash: definition.codeHash, entry: req.entry, host: hostname(), pid: process.pid,

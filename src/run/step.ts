@@ -28,27 +28,49 @@ function policyFor(run: ActiveRun, options: StepOptions | undefined): StepPolicy
   return resolveStepPolicy(options, defaults);
 }
 
+/*
+ * runStep and runKeyedStep are plain functions that return promises (errors as rejections, like async
+ * functions): a replayed step then costs one settled promise, not a chain of async frames.
+ */
+
 /** Runs or replays one step. */
-export async function runStep<T>(run: ActiveRun, name: string, fn: StepFunction<T>, options: StepOptions<Awaited<T>> | undefined): Promise<Awaited<T>> {
-  checkStepName(name);
-  if (typeof fn !== "function") throw new UsageError(`ctx.step('${name}', fn): fn must be a function, got ${typeof fn}`);
-  const key = run.state.nextKey(name);
+export function runStep<T>(run: ActiveRun, name: string, fn: StepFunction<T>, options: StepOptions<Awaited<T>> | undefined): Promise<Awaited<T>> {
+  let key: string;
+  try {
+    checkStepName(name);
+    if (typeof fn !== "function") throw new UsageError(`ctx.step('${name}', fn): fn must be a function, got ${typeof fn}`);
+    key = run.state.nextKey(name);
+  } catch (error) {
+    return Promise.reject(error as Error);
+  }
   return runKeyedStep(run, key, "step", fn, options);
 }
 
 /** Runs or replays a step whose key is already assigned (ctx.map items, internal values). */
-export async function runKeyedStep<T>(
+export function runKeyedStep<T>(
   run: ActiveRun, key: string, kind: CallKind, fn: StepFunction<T>, options: StepOptions<Awaited<T>> | undefined,
   assignedSeq?: number,
 ): Promise<Awaited<T>> {
-  const seq = assignedSeq ?? run.state.nextSeq(kind, key, run.options.strict);
-  const recorded = run.state.results.get(key);
-  if (recorded !== undefined) {
-    const value = decodeValue(recorded.out) as Awaited<T>;
-    run.emit("step:replay", { key });
-    if (options?.compensate) run.compensations.push({ key, run: () => options.compensate!(value) });
-    return value;
+  let seq: number;
+  try {
+    seq = assignedSeq ?? run.state.nextSeq(kind, key, run.options.strict);
+    const recorded = run.state.results.get(key);
+    if (recorded !== undefined) {
+      const value = decodeValue(recorded.out) as Awaited<T>;
+      run.emit("step:replay", { key });
+      if (options?.compensate) run.compensations.push({ key, run: () => options.compensate!(value) });
+      return Promise.resolve(value);
+    }
+  } catch (error) {
+    return Promise.reject(error as Error);
   }
+  return executeStep(run, key, kind, fn, options, seq);
+}
+
+/** Runs a step that has no recorded result, under its policies, and journals the result. */
+async function executeStep<T>(
+  run: ActiveRun, key: string, kind: CallKind, fn: StepFunction<T>, options: StepOptions<Awaited<T>> | undefined, seq: number,
+): Promise<Awaited<T>> {
   if (run.state.compensated.size > 0) {
     // A previous process failed this run and began compensating: finish that instead of running new steps.
     throw new StepFailedError(key, 0, new Error("the run failed and is compensating; steps are not run again"));
