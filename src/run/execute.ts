@@ -61,6 +61,8 @@ export type RunOutcome =
 export async function executeRun(req: ExecuteRequest): Promise<RunOutcome> {
   const workflow = req.definition.name;
   let runId = req.runId;
+  // Starts loading the step modules now: their file reads overlap the lock's and the journal's I/O.
+  void loadBody().catch(() => undefined);
   try {
     let key = req.key;
     if (runId !== undefined) {
@@ -174,8 +176,7 @@ async function finish(req: ExecuteRequest, opened: OpenedRun & { lockLost: Abort
   const base = { runId: header.runId, workflow: header.workflow };
   let result: BodyResult;
   try {
-    // The workflow context, steps and policies load with the first run to execute, not when steplog is imported.
-    const { executeBody } = await import("./execute-body.js");
+    const { executeBody } = await loadBody();
     result = await executeBody(req, opened);
   } finally {
     await opened.log.close().catch(() => undefined);
@@ -192,6 +193,12 @@ async function finish(req: ExecuteRequest, opened: OpenedRun & { lockLost: Abort
     case "interrupted":
       return { status: "interrupted", ...base, reason: result.reason };
   }
+}
+
+let bodyModule: Promise<typeof import("./execute-body.js")> | undefined;
+/** The workflow context, steps and policies load with the first run to execute, not when steplog is imported. */
+function loadBody(): Promise<typeof import("./execute-body.js")> {
+  return (bodyModule ??= import("./execute-body.js"));
 }
 
 function encodeInput(input: unknown): EncodedValue {

@@ -31,6 +31,8 @@ export function readIndexLines(file: string): Record<string, unknown>[] {
 /** Open index writers of this process, one per file. */
 export class IndexWriters {
   private readonly writers = new Map<string, JournalWriter>();
+  /** Opens in progress (runs started together share one). */
+  private readonly opening = new Map<string, Promise<void>>();
   constructor(private readonly durability: Durability) {}
 
   /** Appends one line; in fsync mode it becomes durable with the next shared flush. */
@@ -48,16 +50,26 @@ export class IndexWriters {
    * Opens the writer of `file` on the thread pool when it is not open yet, so that a later {@link append} does
    * not create the file on the main thread.
    */
-  async prepare(file: string): Promise<void> {
+  prepare(file: string): Promise<void> {
     const open = this.writers.get(file);
-    if (open !== undefined && !open.failed) return;
-    const writer = await JournalWriter.openIndexAsync(file, { durability: this.durability });
-    const current = this.writers.get(file);
-    if (current !== undefined && current !== open && !current.failed) {
-      writer.close(); // opened meanwhile by another run
-      return;
+    if (open !== undefined && !open.failed) return Promise.resolve();
+    let opening = this.opening.get(file);
+    if (opening === undefined) {
+      opening = JournalWriter.openIndexAsync(file, { durability: this.durability }).then(
+        (writer) => {
+          this.opening.delete(file);
+          const current = this.writers.get(file);
+          if (current !== undefined && current !== open && !current.failed) writer.close(); // opened meanwhile by append
+          else this.writers.set(file, writer);
+        },
+        (error: unknown) => {
+          this.opening.delete(file);
+          throw error;
+        },
+      );
+      this.opening.set(file, opening);
     }
-    this.writers.set(file, writer);
+    return opening;
   }
 
   closeAll(): void {
