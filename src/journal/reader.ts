@@ -21,14 +21,18 @@ export interface ReadJournal {
   tornTail?: { line: number; bytes: number };
 }
 
-/** Reads the whole file without following a symlink. */
-export function readFileNoFollow(file: string): Buffer {
-  let fd: number;
+/** Opens a file for reading without following a symlink; PersistenceError names a link or other failure. */
+function openNoFollow(file: string): number {
   try {
-    fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
+    return fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
   } catch (error) {
     throw openError(file, error);
   }
+}
+
+/** Reads the whole file without following a symlink. */
+export function readFileNoFollow(file: string): Buffer {
+  const fd = openNoFollow(file);
   try {
     return fs.readFileSync(fd);
   } catch (error) {
@@ -43,12 +47,7 @@ const CHUNK_BYTES = 8 << 20;
 
 /** Reads and verifies a journal file. */
 export function readJournal(file: string): ReadJournal {
-  let fd: number;
-  try {
-    fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
-  } catch (error) {
-    throw openError(file, error);
-  }
+  const fd = openNoFollow(file);
   try {
     const parser = new JournalParser(file);
     let buffer: Buffer;
