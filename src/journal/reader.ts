@@ -6,7 +6,7 @@ import * as fs from "node:fs";
 import { JournalCorruptError, PersistenceError, messageOf } from "../errors.js";
 import { unframeBytes } from "./codec.js";
 import { JOURNAL_VERSION, isRecordType, type JournalRecord, type RunHeader } from "./records.js";
-import { openError } from "./writer.js";
+import { openError } from "./file-io.js";
 
 /** A journal as read from disk. */
 export interface ReadJournal {
