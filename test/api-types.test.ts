@@ -19,7 +19,7 @@ describe("public API types", () => {
     });
     expectTypeOf(wf).toEqualTypeOf<Workflow<{ day: string }, { day: string; n: number }>>();
     expectTypeOf(wf.run).parameter(0).toEqualTypeOf<{ day: string }>();
-    expectTypeOf(wf.run({ day: "2026-11-22" })).resolves.toEqualTypeOf<{ day: string; n: number }>();
+    expectTypeOf(wf.run).returns.resolves.toEqualTypeOf<{ day: string; n: number }>();
   });
 
   it("types a step's compensation with the step's result", () => {
