@@ -4,6 +4,7 @@ import { runFixture, startFixture } from "../helpers/fixture-process.js";
 import { countLines, readSink, waitForSinkLines } from "../helpers/sink.js";
 import { onlyJournal, stepStates } from "../helpers/state-files.js";
 import { removeTempDirs, tempDir } from "../helpers/temp-dir.js";
+import { prng } from "../helpers/prng.js";
 
 afterEach(removeTempDirs);
 
@@ -15,18 +16,6 @@ async function uninterrupted(steps: number, seed: number): Promise<unknown> {
   });
   expect(done.code).toBe(0);
   return JSON.parse(done.stdout);
-}
-
-/** A small deterministic PRNG (mulberry32), so a failing run can be repeated from its seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 describe("crash and resume (child processes)", () => {

@@ -10,7 +10,8 @@ import { afterEach, describe, expect, it } from "vitest";
 import { countLines, readSink, waitForSinkLines } from "../helpers/sink.js";
 import { journalFiles, onlyJournal, readRecords, stepStates } from "../helpers/state-files.js";
 import { removeTempDirs, tempDir } from "../helpers/temp-dir.js";
-import { prng, recordFigure, runSeed, runSteps, scale, startSteps } from "./harness.js";
+import { recordFigure, runSeed, runSteps, scale, startSteps } from "./harness.js";
+import { prng } from "../helpers/prng.js";
 
 afterEach(removeTempDirs);
 

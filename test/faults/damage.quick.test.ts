@@ -12,7 +12,8 @@ import { exitCodeFor } from "../../src/exit-codes.js";
 import { frameLine } from "../../src/journal/codec.js";
 import { onlyJournal, splitLines } from "../helpers/state-files.js";
 import { removeTempDirs, tempDir } from "../helpers/temp-dir.js";
-import { prng, recordFigure, runSeed, scale } from "./harness.js";
+import { recordFigure, runSeed, scale } from "./harness.js";
+import { prng } from "../helpers/prng.js";
 
 afterEach(removeTempDirs);
 

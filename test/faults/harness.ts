@@ -22,18 +22,6 @@ export function scale<T>(quick: T, full: T): T {
   return FULL ? full : quick;
 }
 
-/** A small deterministic PRNG (mulberry32), so a failing trial can be repeated from its seed. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** A seed for this test run: STEPLOG_FAULTS_SEED repeats a failing run. */
 export function runSeed(): number {
   const given = process.env.STEPLOG_FAULTS_SEED;

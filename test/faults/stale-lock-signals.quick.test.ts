@@ -7,7 +7,8 @@ import * as path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { readSink, waitForSinkLines } from "../helpers/sink.js";
 import { removeTempDirs, tempDir } from "../helpers/temp-dir.js";
-import { percentile, prng, recordFigure, runSeed, runSteps, scale, startSteps, waitUntil } from "./harness.js";
+import { percentile, recordFigure, runSeed, runSteps, scale, startSteps, waitUntil } from "./harness.js";
+import { prng } from "../helpers/prng.js";
 
 afterEach(removeTempDirs);
 

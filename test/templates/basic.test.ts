@@ -1,16 +1,9 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
-import { journal, runFile, runIds, tempDir } from "../fixtures/docs/run.js";
+import { describe, expect, it } from "vitest";
+import { journal, runFile, runIds, stateDirsPerTest } from "../fixtures/docs/run.js";
 
-let cleanup: (() => void) | undefined;
-afterEach(() => cleanup?.());
-
-function stateDir(): string {
-  const t = tempDir();
-  cleanup = t.remove;
-  return t.dir;
-}
+const stateDir = stateDirsPerTest();
 
 describe.each([
   ["templates/basic.mjs", "basic"],

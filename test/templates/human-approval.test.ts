@@ -1,16 +1,9 @@
 import { createFileStore } from "steplog";
-import { afterEach, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import * as path from "node:path";
-import { ROOT, runFile, runIds, tempDir } from "../fixtures/docs/run.js";
+import { ROOT, runFile, runIds, stateDirsPerTest } from "../fixtures/docs/run.js";
 
-let cleanup: (() => void) | undefined;
-afterEach(() => cleanup?.());
-
-function stateDir(): string {
-  const t = tempDir();
-  cleanup = t.remove;
-  return t.dir;
-}
+const stateDir = stateDirsPerTest();
 
 const FILE = "templates/human-approval.mjs";
 

@@ -1,14 +1,7 @@
-import { afterEach, expect, it } from "vitest";
-import { journal, runFile, runIds, tempDir } from "../fixtures/docs/run.js";
+import { expect, it } from "vitest";
+import { journal, runFile, runIds, stateDirsPerTest } from "../fixtures/docs/run.js";
 
-let cleanup: (() => void) | undefined;
-afterEach(() => cleanup?.());
-
-function stateDir(): string {
-  const t = tempDir();
-  cleanup = t.remove;
-  return t.dir;
-}
+const stateDir = stateDirsPerTest();
 
 it("completes an order and runs no compensation", async () => {
   const dir = stateDir();
