@@ -33,6 +33,11 @@ export function checkWorkflowName(name: unknown): string {
   return name;
 }
 
+/** True when `value` has the form of a run id (a ULID). */
+export function isRunId(value: string): boolean {
+  return RUN_ID.test(value);
+}
+
 /** Throws UsageError unless `runId` is a ULID (26 characters of Crockford base32). */
 export function checkRunId(runId: unknown): string {
   if (typeof runId !== "string" || !RUN_ID.test(runId)) {

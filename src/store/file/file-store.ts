@@ -9,7 +9,7 @@ import { readJournal } from "../../journal/reader.js";
 import { valueCodecPending } from "../../journal/values.js";
 import { JournalWriter } from "../../journal/writer.js";
 import { clearTakeover, takeoverMarked } from "../../lock/takeover-marker.js";
-import { checkRunId, checkWorkflowName } from "../../names.js";
+import { checkRunId, checkWorkflowName, isRunId } from "../../names.js";
 import type {
   InboxMessage, LoadedRun, LockBusy, LockOptions, RunFilter, RunLease, RunLog, RunLogOptions, RunStatus,
   RunSummary, Store,
@@ -79,7 +79,7 @@ class FileStore implements Store {
     const opening = [
       JournalWriter.createAsync(file, JSON.stringify(header), options),
       this.indexes.prepare(this.layout.workflowIndex(header.workflow)),
-      this.indexes.prepare(this.layout.keyIndex(header.workflow, header.key)),
+      ownKey(header) ? Promise.resolve() : this.indexes.prepare(this.layout.keyIndex(header.workflow, header.key)),
     ] as const;
     for (const opened of opening) opened.catch(() => undefined);
     // Errors in the order of the synchronous code: the journal, then the workflow index, then the key index.
@@ -140,7 +140,7 @@ class FileStore implements Store {
     const statuses = filter.status === undefined ? undefined : new Set(Array.isArray(filter.status) ? filter.status : [filter.status]);
     let runs: RunSummary[] = [];
     for (const workflow of workflows) {
-      const lines = filter.key !== undefined ? readIndexLines(this.layout.keyIndex(workflow, filter.key)) : readIndexLines(this.layout.workflowIndex(workflow));
+      const lines = filter.key !== undefined ? this.keyLines(workflow, filter.key) : readIndexLines(this.layout.workflowIndex(workflow));
       runs.push(...this.fold(lines, workflow));
     }
     if (statuses) runs = runs.filter((r) => statuses.has(r.status));
@@ -155,8 +155,24 @@ class FileStore implements Store {
   }
 
   async latestRun(workflow: string, key: string, options: { unfinished?: boolean } = {}): Promise<RunSummary | undefined> {
-    const runs = this.fold(readIndexLines(this.layout.keyIndex(workflow, key)), workflow).sort((a, b) => (a.runId < b.runId ? 1 : -1));
+    const runs = this.fold(this.keyLines(workflow, key), workflow).sort((a, b) => (a.runId < b.runId ? 1 : -1));
     return runs.find((r) => (!options.unfinished || (r.status !== "completed" && r.status !== "cancelled")) && this.hasJournal(r));
+  }
+
+  /**
+   * The index lines of a key's runs. A run started without a key is keyed by its own id and has no key index
+   * file (one file fewer per run): its lines are the workflow index's lines of that run.
+   */
+  private keyLines(workflow: string, key: string): Record<string, unknown>[] {
+    const lines = readIndexLines(this.layout.keyIndex(workflow, key));
+    if (!isRunId(key) || !exists(this.layout.journal(workflow, key))) return lines;
+    const own = readIndexLines(this.layout.workflowIndex(workflow)).filter((line) => line.runId === key && line.key === key);
+    return own.length === 0 ? lines : [...own, ...lines];
+  }
+
+  /** Closes the key index writer of a run whose log closed. */
+  releaseKey(workflow: string, key: string): void {
+    this.indexes.release(this.layout.keyIndex(workflow, key));
   }
 
   private hasJournal(run: RunSummary): boolean {
@@ -198,7 +214,7 @@ class FileStore implements Store {
   /** Appends a state change of a run to its workflow index and its key index. */
   index(workflow: string, line: IndexLine): void {
     this.indexes.append(this.layout.workflowIndex(workflow), line);
-    this.indexes.append(this.layout.keyIndex(workflow, line.key), line);
+    if (!ownKey(line)) this.indexes.append(this.layout.keyIndex(workflow, line.key), line);
   }
 
   private fold(lines: Record<string, unknown>[], workflow: string): RunSummary[] {
@@ -235,6 +251,11 @@ class FileStore implements Store {
     }
     return undefined;
   }
+}
+
+/** A run keyed by its own id (started without a key): the workflow index alone lists it. */
+function ownKey(run: { runId: string; key: string }): boolean {
+  return run.key === run.runId;
 }
 
 function validBytesOf(run: LoadedRun): number {
@@ -278,5 +299,6 @@ class FileRunLog implements RunLog {
 
   async close(): Promise<void> {
     this.writer.close();
+    if (this.key !== this.runId) this.store.releaseKey(this.workflow, this.key);
   }
 }

@@ -72,6 +72,24 @@ export class IndexWriters {
     return opening;
   }
 
+  /**
+   * Closes the writer of `file` once what it holds is durable (a run's key index, when the run's log closes), so a
+   * long-lived process does not keep one open file per key it ever ran. A later append opens it again.
+   */
+  release(file: string): void {
+    const writer = this.writers.get(file);
+    if (writer === undefined) return;
+    this.writers.delete(file);
+    const close = (): void => writer.close();
+    let synced: Promise<void>;
+    try {
+      synced = writer.whenSynced();
+    } catch {
+      return close(); // failed: nothing more can become durable
+    }
+    synced.then(close, close);
+  }
+
   closeAll(): void {
     for (const w of this.writers.values()) w.close();
     this.writers.clear();
