@@ -5,13 +5,14 @@
 // 200 x 10 at >= 5,000 steps/s and >= 4x DBOS.
 //
 // Usage: npm run build && node bench/postgres-vs-dbos.mjs [--reps N] [--json]
+// The suite (`npm run bench`) measures the same 200 x 10 against DBOS with bench/postgres.mjs and peers-dbos.mjs.
 // (DBOS is installed on demand with `npm --prefix bench/peers install`; skipped with a message when that fails.)
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import { createRequire } from "node:module";
 import * as path from "node:path";
 import { BENCH, lastJsonLine, median, report, row, runNode } from "./lib/harness.mjs";
-import { DEFAULT_URL, measureSteplog, steplogTable } from "./postgres.mjs";
+import { DEFAULT_URL, measureSteplog, reachable, steplogTable } from "./postgres.mjs";
 
 const PEERS = path.join(BENCH, "peers");
 const DBOS_REPS = 3;
@@ -54,6 +55,10 @@ const args = process.argv.slice(2);
 const repsAt = args.indexOf("--reps");
 const reps = repsAt >= 0 ? Number(args[repsAt + 1]) : 5;
 const url = process.env.STEPLOG_BENCH_DATABASE_URL ?? DEFAULT_URL;
+if (!(await reachable(url))) {
+  process.stderr.write(`PostgreSQL is not reachable at ${url.replace(/:[^:@/]*@/, "@")}; nothing measured\n`);
+  process.exit(1);
+}
 
 const steplog = await measureSteplog({ url, reps, log: (line) => process.stderr.write(`${line}\n`) });
 const dbos = await measureDbos(url);

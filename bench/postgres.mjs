@@ -1,18 +1,24 @@
-// PostgreSQL store benchmark: 1,000 sequential steps in one run, 200 runs x 10 steps run concurrently in one
-// process, and the same 200 x 10 enqueued and executed by a worker (enqueueing included). Prints steps/s,
-// commits per step and round trips per step, medians of --reps repetitions (default 5).
+// PostgreSQL store benchmark (package subpath `steplog/postgres`, local server): 1,000 sequential steps in one
+// run, 200 runs x 10 steps run concurrently in one process, and the same 200 x 10 enqueued and executed by a
+// worker (enqueueing included). Measures steps/s, commits per step and round trips per step, medians of the
+// repetitions, on a database of its own (`steplog_bench_pg`, recreated per run).
 //
 // Round trips are the queries the store's connections sent; commits are the transactions among them (a query
 // outside BEGIN ... COMMIT is one transaction, reads too). Both are counted per shape on the client; the
-// server's own count (pg_stat_database.xact_commit of a database only this benchmark uses, read after the
-// store's connections closed, when their statistics are surely reported) is printed next to the client's
-// total as a check.
+// server's own count (pg_stat_database.xact_commit of the bench database, read after the store's connections
+// closed, when their statistics are surely reported) is given next to the client's total as a check.
+//
+// In the suite (`node bench/run.mjs`, which passes --json) it runs as a module like the others (`run()`); run.mjs
+// sets its 200 x 10 against DBOS's, measured in the same run by peers-dbos.mjs. Skipped with a message row when
+// PostgreSQL is not reachable.
 //
 // Usage: npm run build && node bench/postgres.mjs [--reps N] [postgres://postgres@127.0.0.1:5432/steplog_bench_pg]
+// (alone it prints a per-shape table, then the suite's rows).
+import * as net from "node:net";
 import pg from "pg";
-import { workflow } from "../dist/index.js";
-import { createPostgresStore, createWorker, enqueueRun } from "../dist/store/postgres/index.js";
-import { median } from "./lib/harness.mjs";
+import { workflow } from "steplog";
+import { createPostgresStore, createWorker, enqueueRun } from "steplog/postgres";
+import { median, report, row } from "./lib/harness.mjs";
 
 export const DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/steplog_bench_pg";
 const POOL_SIZE = 10;
@@ -29,7 +35,7 @@ export const SHAPES = [
  * steps/s, commits/step and round trips/step, and the raw repetitions.
  */
 export async function measureSteplog({ url = DEFAULT_URL, reps = 5, log = () => undefined } = {}) {
-  await ensureDatabase(url);
+  await recreateDatabase(url);
   const database = new URL(url).pathname.slice(1);
   const schema = `bench_${process.pid}`;
   const admin = new pg.Client({ connectionString: serverUrl(url) });
@@ -150,16 +156,28 @@ async function dropSchema(url, schema) {
   await client.end();
 }
 
-async function ensureDatabase(url) {
-  const name = new URL(url).pathname.slice(1);
+/** Drops and creates the database of `url` (used by this benchmark only), so every run starts from nothing. */
+async function recreateDatabase(url) {
+  const name = new URL(url).pathname.slice(1).replace(/"/g, "");
   const client = new pg.Client({ connectionString: serverUrl(url) });
   await client.connect();
   try {
-    const { rows } = await client.query("select 1 from pg_database where datname = $1", [name]);
-    if (rows.length === 0) await client.query(`create database "${name.replace(/"/g, "")}"`);
+    await client.query(`drop database if exists "${name}" with (force)`);
+    await client.query(`create database "${name}"`);
   } finally {
     await client.end();
   }
+}
+
+/** Whether something listens at the host and port of `url` (a TCP connect, 2 s at most). */
+export function reachable(url) {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: hostname, port: Number(port || 5432), timeout: 2000 });
+    socket.on("connect", () => (socket.destroy(), resolve(true)));
+    socket.on("error", () => resolve(false));
+    socket.on("timeout", () => (socket.destroy(), resolve(false)));
+  });
 }
 
 /** The Markdown table of `measureSteplog`'s result. */
@@ -178,11 +196,64 @@ export function steplogTable(results, url) {
   return lines.join("\n");
 }
 
+/** The suite's rows from `measureSteplog`'s result (the shapes in SHAPES order). */
+export function steplogRows(results) {
+  const [seq, concurrent, worker] = results;
+  const reps = concurrent.samples.length;
+  const { serverCommits, clientCommits } = concurrent.check;
+  const counted = `counted on the client (the store's connections' queries; one outside BEGIN ... COMMIT is one transaction); the server's pg_stat_database.xact_commit over the whole module: ${serverCommits}, the client's count: ${clientCommits}`;
+  return [
+    {
+      ...row({
+        metric: "PostgreSQL store: 200 runs x 10 steps, one process", value: concurrent.stepsPerSecond, unit: "steps/s", target: ">= 5,000 steps/s", pass: concurrent.stepsPerSecond >= 5000,
+        note: `${concurrent.ms.toFixed(0)} ms for 2,000 steps (durability fsync: a step waits for its commit), ${concurrent.commitsPerStep.toFixed(3)} commits and ${concurrent.roundTripsPerStep.toFixed(3)} round trips per step (statements shared by concurrent runs); median of ${reps}, local PostgreSQL, database steplog_bench_pg`,
+      }),
+      raw: { ms: concurrent.ms, samples: concurrent.samples.map((s) => s.ms) },
+    },
+    row({
+      metric: "PostgreSQL store: 1,000 sequential steps, commits per step", value: seq.commitsPerStep, unit: "commits/step", target: "1 commit per step", pass: seq.commitsPerStep <= 1.01,
+      note: `${seq.commitsPerStep.toFixed(3)} commits per step in one run of 1,000 steps, run start and end included (pass: <= 1.01); ${counted}`,
+    }),
+    row({
+      metric: "PostgreSQL store: 1,000 sequential steps, round trips per step", value: seq.roundTripsPerStep, unit: "round trips/step", target: "1 round trip per step", pass: seq.roundTripsPerStep <= 1.01,
+      note: `${seq.roundTripsPerStep.toFixed(3)} round trips per step, same runs as the commits row (pass: <= 1.01)`,
+    }),
+    {
+      ...row({ metric: "PostgreSQL store: 1,000 sequential steps", value: seq.ms / 1000, unit: "ms/step", note: `${Math.round(seq.stepsPerSecond)} steps/s; median of ${reps}` }),
+      raw: { ms: seq.ms },
+    },
+    row({
+      metric: "PostgreSQL store: 200 runs x 10 steps through a worker", value: worker.stepsPerSecond, unit: "steps/s",
+      note: `enqueueing included, one worker with concurrency 200; ${worker.commitsPerStep.toFixed(3)} commits per step; median of ${reps}`,
+    }),
+  ];
+}
+
+/** The suite's module: measures the store, or one row saying why it was skipped. */
+export async function run({ url = process.env.STEPLOG_BENCH_DATABASE_URL ?? DEFAULT_URL, reps = Number(process.env.BENCH_PG_REPS ?? 3) } = {}) {
+  if (!(await reachable(url))) {
+    const where = new URL(url);
+    const message = `PostgreSQL is not reachable at ${where.hostname}:${where.port || 5432}; the PostgreSQL store was not measured`;
+    process.stderr.write(`${message}\n`);
+    return [row({ metric: "PostgreSQL store (steplog/postgres)", value: Number.NaN, unit: "", target: ">= 5,000 steps/s, >= 4x DBOS, 1 commit per step", pass: null, note: message })];
+  }
+  return steplogRows(await measureSteplog({ url, reps, log: (line) => process.stderr.write(`${line}\n`) }));
+}
+
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const args = process.argv.slice(2);
-  const repsAt = args.indexOf("--reps");
-  const reps = repsAt >= 0 ? Number(args.splice(repsAt, 2)[1]) : 5;
-  const url = args[0] ?? process.env.STEPLOG_BENCH_DATABASE_URL ?? DEFAULT_URL;
-  const results = await measureSteplog({ url, reps, log: (line) => process.stderr.write(`${line}\n`) });
-  console.log(`\n${steplogTable(results, url)}`);
+  if (process.argv.includes("--json")) {
+    report(await run());
+  } else {
+    const args = process.argv.slice(2);
+    const repsAt = args.indexOf("--reps");
+    const reps = repsAt >= 0 ? Number(args.splice(repsAt, 2)[1]) : 5;
+    const url = args[0] ?? process.env.STEPLOG_BENCH_DATABASE_URL ?? DEFAULT_URL;
+    if (!(await reachable(url))) {
+      process.stderr.write(`PostgreSQL is not reachable at ${url.replace(/:[^:@/]*@/, "@")}\n`);
+      process.exit(1);
+    }
+    const results = await measureSteplog({ url, reps, log: (line) => process.stderr.write(`${line}\n`) });
+    console.log(`\n${steplogTable(results, url)}\n`);
+    report(steplogRows(results));
+  }
 }
