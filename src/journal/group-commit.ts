@@ -14,19 +14,27 @@ export interface Flushable {
 /** Files with lines written but not yet fsynced, flushed together once per turn of the event loop. */
 const dirty = new Set<Flushable>();
 let flushScheduled = false;
+/** The last flush had one file: the process writes one journal at a time (a sequential run). */
+let lastFlushSingle = false;
 
-/** Flushes `writer` with the others at the end of this turn of the event loop. */
+/**
+ * Flushes `writer` with the others at the end of this turn of the event loop. While the process writes one
+ * journal at a time, the flush runs as soon as the current promise callbacks have settled (process.nextTick:
+ * steps that complete together in them still share it) instead of a turn of the event loop later.
+ */
 export function scheduleFlush(writer: Flushable): void {
   dirty.add(writer);
   if (flushScheduled) return;
   flushScheduled = true;
-  setImmediate(flushAll);
+  if (lastFlushSingle) process.nextTick(flushAll);
+  else setImmediate(flushAll);
 }
 
 function flushAll(): void {
   flushScheduled = false;
   const writers = [...dirty];
   dirty.clear();
+  lastFlushSingle = writers.length === 1;
   if (writers.length === 1) {
     writers[0]!.syncNow();
     return;
