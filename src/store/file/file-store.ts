@@ -17,7 +17,8 @@ import type {
 import { FileBreakerStore } from "./breaker-file.js";
 import { FileDeadLetterQueue } from "./dead-letters.js";
 import { IndexWriters, exists, readIndexLines } from "./index-file.js";
-import { readCancelRequest, readInbox, watchInboxDir, writeCancelRequest, writeInboxMessage } from "./inbox.js";
+import { readCancelRequest, readInbox, writeCancelRequest, writeInboxMessage } from "./inbox.js";
+import { InboxWatchers } from "./inbox-watch.js";
 import { Layout, ensureDir } from "./layout.js";
 
 /** Options of {@link createFileStore}. */
@@ -62,12 +63,14 @@ class FileStore implements Store {
   readonly dlq: FileDeadLetterQueue;
   readonly breakers: FileBreakerStore;
   private readonly indexes = new IndexWriters("fsync");
+  private readonly inboxWatchers: InboxWatchers;
 
   constructor(private readonly options: FileStoreOptions) {
     this.layout = new Layout(options.dir);
     this.description = `file store at ${this.layout.root}`;
     this.dlq = new FileDeadLetterQueue(this.layout, this.indexes);
     this.breakers = new FileBreakerStore(this.layout);
+    this.inboxWatchers = new InboxWatchers(this.layout);
   }
 
   async createRun(header: RunHeader, options: RunLogOptions): Promise<RunLog> {
@@ -204,11 +207,12 @@ class FileStore implements Store {
   }
 
   watchInbox(runId: string, onChange: () => void): () => void {
-    return watchInboxDir(this.layout, runId, onChange);
+    return this.inboxWatchers.watch(runId, onChange);
   }
 
   async close(): Promise<void> {
     this.indexes.closeAll();
+    this.inboxWatchers.closeAll();
   }
 
   /** Appends a state change of a run to its workflow index and its key index. */
