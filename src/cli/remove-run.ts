@@ -28,9 +28,13 @@ export async function removeRun(store: Store, where: StoreKind, workflow: string
   const root = path.resolve(where.dir);
   const journal = path.join(root, "runs", checkWorkflowName(workflow), `${checkRunId(runId)}.jsonl`);
   const inbox = path.join(root, "inbox", runId);
+  // A run started without a key is keyed by its own id: its lock's epoch file goes with it, unless the lock is
+  // held right now (a process that took it keeps counting from that file).
+  const lock = path.join(root, "locks", `${workflow}@${runId}`);
   try {
     fs.rmSync(inbox, { recursive: true, force: true });
     fs.rmSync(journal, { force: true });
+    if (!fs.existsSync(`${lock}.lock`)) fs.rmSync(`${lock}.epoch`, { force: true });
   } catch (error) {
     throw new PersistenceError(`cannot remove run ${runId}: ${messageOf(error)}`, { cause: error });
   }

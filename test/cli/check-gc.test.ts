@@ -1,6 +1,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { workflow } from "../../src/index.js";
 import { FLOWS, ROOT, cli, flow, json, removeTemps, runIds, start, tempDir, waitForFile } from "./helpers.js";
 
 afterAll(removeTemps);
@@ -77,6 +78,17 @@ describe("gc", () => {
     const again = await flow("steps", dir, ["--key", "steps"]);
     expect(again.code).toBe(0);
     expect(JSON.parse(again.stdout)).toEqual({ total: 5 });
+  });
+
+  it("removes the lock epoch file of a run started without a key, so the locks directory does not grow with every run", async () => {
+    const dir = path.join(tempDir(), "state");
+    const wf = workflow("unkeyed", async (ctx) => ctx.step("a", () => 1), { durability: "process" });
+    for (let i = 0; i < 3; i++) await wf.run(undefined, { dir });
+    const epochs = () => fs.readdirSync(path.join(dir, "locks")).filter((f) => f.endsWith(".epoch"));
+    expect(epochs()).toHaveLength(3);
+    const result = await cli(["gc", "--older-than", "0s", "--dir", dir]);
+    expect(result.stdout).toContain("removed 3 runs");
+    expect(epochs()).toEqual([]);
   });
 
   it("refuses an age without a unit", async () => {
