@@ -4,8 +4,9 @@
  */
 import * as fs from "node:fs";
 import { JournalCorruptError, PersistenceError, messageOf } from "../errors.js";
-import { unframeBytes } from "./codec.js";
-import { JOURNAL_VERSION, isRecordType, type JournalRecord, type RunHeader } from "./records.js";
+import { unframeLines } from "./codec.js";
+import { RecordIndex, attachIndex } from "./record-index.js";
+import { JOURNAL_VERSION, type JournalRecord, type RunHeader } from "./records.js";
 import { openError } from "./file-io.js";
 
 /** A journal as read from disk. */
@@ -91,8 +92,8 @@ export function parseJournal(file: string, bytes: Buffer): ReadJournal {
 }
 
 /**
- * Verifies and parses a journal's lines as they are read. Works on the bytes: no decoding of the whole file into
- * one string (a second copy of a large journal).
+ * Verifies and parses a journal's lines as they are read, and indexes the records for replay in the same pass.
+ * Works on the bytes: no decoding of the whole file into one string (a second copy of a large journal).
  */
 class JournalParser {
   private readonly records: JournalRecord[] = [];
@@ -100,29 +101,30 @@ class JournalParser {
   private crc = 0;
   private lineNo = 0;
   private validBytes = 0;
-  private readonly checker: RecordRules;
+  private readonly index: RecordIndex;
 
   constructor(private readonly file: string) {
-    this.checker = new RecordRules(file);
+    this.index = new RecordIndex(file);
   }
 
   /** Takes every complete line of `bytes[0..size)`; returns how many bytes they span. */
   lines(bytes: Buffer, size: number): number {
-    const { file, records, checker } = this;
-    let start = 0;
-    while (start < size) {
-      const end = bytes.indexOf(10, start);
-      if (end === -1 || end >= size) break;
-      const lineNo = ++this.lineNo;
-      const result = unframeBytes(bytes, start, end, this.crc);
-      if (!result.ok) throw new JournalCorruptError(file, lineNo, result.reason);
-      this.crc = result.crc;
-      if (this.header === undefined) this.header = checkHeader(file, result.value);
-      else records.push(checker.check(result.value, lineNo));
-      start = end + 1;
+    const { file, records, index } = this;
+    let lineNo = this.lineNo;
+    let taken;
+    try {
+      taken = unframeLines(bytes, size, this.crc, (value) => {
+        lineNo++;
+        if (this.header === undefined) this.header = checkHeader(file, value);
+        else records.push(index.check(value, lineNo));
+      });
+    } finally {
+      this.lineNo = lineNo;
     }
-    this.validBytes += start;
-    return start;
+    if (taken.problem !== undefined) throw new JournalCorruptError(file, lineNo + 1, taken.problem);
+    this.crc = taken.crc;
+    this.validBytes += taken.used;
+    return taken.used;
   }
 
   /** Ends the journal; `rest` bytes without a newline are its torn last line. */
@@ -133,6 +135,7 @@ class JournalParser {
       if (tornTail) throw new JournalCorruptError(file, 1, "the header line is incomplete (the run was interrupted while it was being created)");
       throw new JournalCorruptError(file, 1, "the file is empty");
     }
+    attachIndex(this.records, this.index);
     const out: ReadJournal = { file, header, records: this.records, validBytes: this.validBytes, lastCrc: this.crc };
     if (tornTail) out.tornTail = tornTail;
     return out;
@@ -151,56 +154,4 @@ function checkHeader(file: string, value: Record<string, unknown>): RunHeader {
     throw new JournalCorruptError(file, 1, "the header lacks runId, workflow or key");
   }
   return value as unknown as RunHeader;
-}
-
-/**
- * Rules every record must keep beyond its checksum: a known type, epochs that never go back (fencing), a result
- * only after its `started` in the same epoch, one result per step, nothing after a final `end`.
- */
-class RecordRules {
-  private epoch = 0;
-  private lastStartedSeq = 0;
-  private startedInEpoch = new Set<string>();
-  private results = new Set<string>();
-  private finished = false;
-
-  constructor(private readonly file: string) {}
-
-  check(value: Record<string, unknown>, line: number): JournalRecord {
-    if (!isRecordType(value.type)) this.fail(line, `unknown record type ${JSON.stringify(value.type)}`);
-    const epoch = value.epoch;
-    if (typeof epoch !== "number") return this.fail(line, "the record has no epoch");
-    if (epoch < this.epoch) this.fail(line, `a record of lock epoch ${epoch} follows one of epoch ${this.epoch} (a writer that had lost its lock)`);
-    if (epoch > this.epoch) {
-      this.epoch = epoch;
-      this.lastStartedSeq = 0;
-      this.startedInEpoch.clear();
-    }
-    if (this.finished) this.fail(line, "a record follows the run's final end record");
-    const record = value as unknown as JournalRecord;
-    switch (record.type) {
-      case "started":
-        if (record.seq <= this.lastStartedSeq) this.fail(line, `step call #${record.seq} is out of order`);
-        this.lastStartedSeq = record.seq;
-        this.startedInEpoch.add(record.key);
-        break;
-      case "step":
-        if ((record.kind === "step" || record.kind === "child") && !this.startedInEpoch.has(record.key)) this.fail(line, `result of step '${record.key}' without its started record`);
-        if (this.results.has(record.key)) this.fail(line, `a second result for step '${record.key}'`);
-        this.results.add(record.key);
-        break;
-      case "attempt":
-      case "step-failed":
-        if (!this.startedInEpoch.has(record.key)) this.fail(line, `${record.type} of step '${record.key}' without its started record`);
-        break;
-      case "end":
-        if (record.status !== "failed" || record.compensated === true) this.finished = true;
-        break;
-    }
-    return record;
-  }
-
-  private fail(line: number, reason: string): never {
-    throw new JournalCorruptError(this.file, line, reason);
-  }
 }

@@ -3,6 +3,7 @@
  * patches, and the call order for strict mode. Also hands out step keys (`name`, `name#2`, …) and call numbers.
  */
 import { NonDeterminismError } from "../errors.js";
+import { RecordIndex, callKind, takeIndex, type CallRecord } from "../journal/record-index.js";
 import type {
   CallKind, ChildRecord, EventRecord, JournalRecord, SleepRecord, StepRecord, WaitRecord,
 } from "../journal/records.js";
@@ -14,88 +15,51 @@ interface Call {
 
 /** The replay index of one run. */
 export class ReplayState {
-  readonly results = new Map<string, StepRecord>();
-  readonly started = new Set<string>();
-  readonly sleeps = new Map<string, SleepRecord>();
-  readonly waits = new Map<string, WaitRecord>();
-  readonly events = new Map<string, EventRecord>();
-  readonly consumedMessages = new Set<string>();
-  readonly patches = new Map<string, boolean>();
-  readonly children = new Map<string, ChildRecord>();
-  readonly compensated = new Set<string>();
+  readonly results: Map<string, StepRecord>;
+  /** Steps started and never given a result (in doubt after a crash). */
+  readonly started: ReadonlySet<string>;
+  readonly sleeps: Map<string, SleepRecord>;
+  readonly waits: Map<string, WaitRecord>;
+  readonly events: Map<string, EventRecord>;
+  readonly consumedMessages: Set<string>;
+  readonly patches: Map<string, boolean>;
+  readonly children: Map<string, ChildRecord>;
+  readonly compensated: Set<string>;
   /** Failed attempts so far per step key (across reruns), for numbering attempts. */
-  readonly failedAttempts = new Map<string, number>();
+  readonly failedAttempts: Map<string, number>;
   /** Journaled calls by call number (seq), for strict mode. */
-  private readonly calls: (Call | undefined)[] = [];
+  private readonly calls: readonly (CallRecord | undefined)[];
   private readonly nameCounts = new Map<string, number>();
   private seq = 0;
   /** Keys the code reached during this execution. */
-  readonly reached = new Set<string>();
+  readonly reached = new ReachedKeys(this.nameCounts);
   cancelReason: string | null | undefined;
   /** Some step of this run failed for good (its DLQ entries are resolved when the run completes). */
   hadFailures = false;
 
+  /** The state of a run with these records: the index the journal reader built for them, or a new one. */
   constructor(records: readonly JournalRecord[]) {
-    for (const r of records) this.add(r);
-  }
-
-  private add(r: JournalRecord): void {
-    switch (r.type) {
-      case "started":
-        this.started.add(r.key);
-        this.noteCall(r.seq, r.kind, r.key);
-        break;
-      case "step":
-        this.results.set(r.key, r);
-        this.noteCall(r.seq, r.kind, r.key);
-        break;
-      case "attempt":
-        this.failedAttempts.set(r.key, (this.failedAttempts.get(r.key) ?? 0) + 1);
-        break;
-      case "step-failed":
-        this.hadFailures = true;
-        this.noteCall(r.seq, "step", r.key);
-        break;
-      case "sleep":
-        this.sleeps.set(r.key, r);
-        this.noteCall(r.seq, "sleep", r.key);
-        break;
-      case "wait":
-        this.waits.set(r.key, r);
-        this.noteCall(r.seq, "event", r.key);
-        break;
-      case "event":
-        this.events.set(r.key, r);
-        if (r.messageId) this.consumedMessages.add(r.messageId);
-        this.noteCall(r.seq, "event", r.key);
-        break;
-      case "patch":
-        this.patches.set(r.key, r.patched);
-        break;
-      case "child":
-        this.children.set(r.key, r);
-        this.noteCall(r.seq, "child", r.key);
-        break;
-      case "compensate":
-        this.compensated.add(r.key);
-        break;
-      case "cancel":
-        this.cancelReason = r.reason;
-        break;
-    }
-  }
-
-  private noteCall(seq: number, kind: CallKind, key: string): void {
-    if (this.calls[seq] === undefined) this.calls[seq] = { kind, key };
+    const index = takeIndex(records) ?? RecordIndex.of(records);
+    this.results = index.results;
+    this.started = index.inDoubt();
+    this.sleeps = index.sleeps;
+    this.waits = index.waits;
+    this.events = index.events;
+    this.consumedMessages = index.consumedMessages;
+    this.patches = index.patches;
+    this.children = index.children;
+    this.compensated = index.compensated;
+    this.failedAttempts = index.failedAttempts;
+    this.calls = index.calls;
+    this.cancelReason = index.cancelReason;
+    this.hadFailures = index.hadFailures;
   }
 
   /** The key of the next call named `name`: `name`, then `name#2`, `name#3`, … */
   nextKey(name: string): string {
     const n = (this.nameCounts.get(name) ?? 0) + 1;
     this.nameCounts.set(name, n);
-    const key = n === 1 ? name : `${name}#${n}`;
-    this.reached.add(key);
-    return key;
+    return n === 1 ? name : `${name}#${n}`;
   }
 
   /** The number of the next call, and in strict mode the check that the journal has the same call there. */
@@ -103,7 +67,7 @@ export class ReplayState {
     const seq = ++this.seq;
     if (strict) {
       const recorded = this.calls[seq];
-      if (recorded !== undefined && (recorded.key !== key || recorded.kind !== kind)) {
+      if (recorded !== undefined && (recorded.key !== key || callKind(recorded) !== kind)) {
         throw new NonDeterminismError(
           `journal has ${describeCall(recorded)} at #${seq}, code called ${describeCall({ kind, key })}; ` +
             `the workflow code changed under an unfinished run. Revert the change, guard it with ctx.patched(), or start a new run with --fresh`,
@@ -148,6 +112,32 @@ export class ReplayState {
   }
 }
 
-function describeCall(call: Call): string {
-  return call.kind === "step" ? `step '${call.key}'` : `${call.kind} '${call.key}'`;
+/**
+ * The keys the code reached during an execution. Those handed out by {@link ReplayState.nextKey} are known from
+ * the number of calls per name (`name`, `name#2` … `name#<n>` after n calls), so none is stored; keys assigned
+ * otherwise (map items) are added.
+ */
+export class ReachedKeys {
+  private readonly added = new Set<string>();
+
+  constructor(private readonly counts: ReadonlyMap<string, number>) {}
+
+  add(key: string): void {
+    this.added.add(key);
+  }
+
+  has(key: string): boolean {
+    if (this.added.has(key) || this.counts.has(key)) return true;
+    const hash = key.lastIndexOf("#");
+    if (hash < 0) return false;
+    const digits = key.slice(hash + 1);
+    if (!/^[1-9][0-9]*$/.test(digits)) return false;
+    const n = Number(digits);
+    return n >= 2 && (this.counts.get(key.slice(0, hash)) ?? 0) >= n;
+  }
+}
+
+function describeCall(call: Call | CallRecord): string {
+  const kind = "type" in call ? callKind(call) : call.kind;
+  return kind === "step" ? `step '${call.key}'` : `${kind} '${call.key}'`;
 }
