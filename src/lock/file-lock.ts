@@ -1,7 +1,8 @@
 /**
- * The PID-aware lock of one (workflow, key) in the file store. proper-lockfile holds it (create, mtime
- * updates, compromise detection); an owner record inside names the holder; `<name>.epoch` beside it hands every
- * new holder a higher fencing token. Files in the lock directory:
+ * The PID-aware lock of one (workflow, key) in the file store. It is taken by renaming a prepared directory into
+ * place; proper-lockfile then keeps it (mtime updates, compromise detection, removal at exit: ./lock-refresh.ts);
+ * an owner record inside names the holder; `<name>.epoch` beside it hands every new holder a higher fencing
+ * token. Files in the lock directory:
  *
  *   <name>.lock/owner.<token>.json   a held lock; a held lock is never empty, and an empty one is free
  *   <name>.epoch                     the last epoch handed out (17 bytes, rewritten in place)
@@ -16,8 +17,6 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { randomBytes } from "node:crypto";
-import { createRequire } from "node:module";
-import type lockfileModule from "proper-lockfile";
 import { systemClock } from "../clock.js";
 import { LockLostError, PersistenceError, UsageError, messageOf } from "../errors.js";
 import type { LockBusy, LockOptions, LockOwner, RunLease } from "../store/store.js";
@@ -25,6 +24,7 @@ import {
   OWNER_PREFIX, checkDirectory, ensureLockDir, errnoCode, ignoreCodes, lockExists, lockPaths, lstatOrUndefined,
   readHeldLock, type LockPaths,
 } from "./lock-files.js";
+import { LockRefresh, lockfileReady, type HeldLock } from "./lock-refresh.js";
 import { markTakeover } from "./takeover-marker.js";
 import { advanceEpochAsync, isOwnerGone, ownerRecordOfThisProcess, readEpochAsync, toLockOwner, type OwnerRecord } from "./owner.js";
 
@@ -49,6 +49,13 @@ const MAX_WAIT_MS = 1_000;
 /** Retries without sleeping after a reclaim or a lock that vanished, before counting the lock as busy. */
 const MAX_IMMEDIATE_RETRIES = 20;
 const EPOCH_MOVED = "STEPLOG_EPOCH_MOVED";
+/**
+ * How long after the lock is taken proper-lockfile takes it over, in a process that handles SIGINT and SIGTERM
+ * itself (as `main()` does, releasing its lock on them): far below the first refresh (`updateMs` >= 1000), and
+ * long enough that a script's first steps do not wait for proper-lockfile to load. Elsewhere the take-over happens
+ * before the lock is returned, so that proper-lockfile's exit hook removes the lock on any signal from then on.
+ */
+const TAKEOVER_DELAY_MS = 100;
 
 /** One try at taking the lock, from its prepared candidate directory to a lease. */
 interface Attempt {
@@ -62,6 +69,8 @@ interface Attempt {
   key: string;
   claimed: boolean;
   releasing: boolean;
+  /** proper-lockfile's refresh of the held lock. */
+  refresh: LockRefresh | undefined;
   /** The owner record and the lock directory were removed by this holder's release. */
   removed: boolean;
 }
@@ -154,44 +163,76 @@ function resolveTiming(options: FileLockOptions): { staleMs: number; updateMs: n
   return { staleMs, updateMs };
 }
 
-let lockfileLoaded: typeof lockfileModule | undefined;
-/** proper-lockfile (and graceful-fs, which it loads) is required when a first lock is taken, not at import. */
-const loadLockfile = (): typeof lockfileModule => (lockfileLoaded ??= createRequire(import.meta.url)("proper-lockfile") as typeof lockfileModule);
-
 async function attemptOnce(paths: LockPaths, options: FileLockOptions, timing: { staleMs: number; updateMs: number }): Promise<Outcome> {
-  const lockfile = loadLockfile();
   const attempt = await prepareAttempt(paths);
-  let release: () => Promise<void>;
   try {
-    release = await lockfile.lock(attempt.key, {
-      lockfilePath: paths.lock,
-      realpath: false,
-      stale: timing.staleMs,
-      update: timing.updateMs,
-      retries: 0,
-      fs: lockfileFs(attempt),
-      onCompromised: (error) => reportLost(attempt, options.onLost, error),
-    });
+    await claim(attempt);
   } catch (error) {
     if (attempt.claimed) removeOwnLock(attempt);
     else removeCandidate(attempt);
     const code = errnoCode(error);
-    // EPOCH_MOVED: another holder came and went since the candidate was made. ENOENT after the rename: the new
-    // lock was taken away before proper-lockfile finished (forceUnlock, or reclaimed after a long stall).
-    if (code === EPOCH_MOVED || (attempt.claimed && code === "ENOENT")) return { retry: true };
-    if (code === "ELOCKED" || code === "EEXIST" || code === "ENOTEMPTY") return inspectHeldLock(paths, timing.staleMs);
+    // EPOCH_MOVED: another holder came and went since the candidate was made.
+    if (code === EPOCH_MOVED) return { retry: true };
+    if (code === "EEXIST" || code === "ENOTEMPTY") return inspectHeldLock(paths, timing.staleMs);
     checkDirectory(paths.lock, lstatOrUndefined(paths.lock), "lock path");
     if (error instanceof PersistenceError) throw error;
     throw new PersistenceError(`cannot take the lock ${paths.lock}: ${messageOf(error)}`, { cause: error });
   }
-  if (!fs.existsSync(path.join(paths.lock, attempt.ownerName))) {
-    // Reclaimed between the rename and now (this process stalled for longer than staleMs): not ours.
-    attempt.releasing = true;
-    await release().catch(() => undefined);
-    return { retry: true };
+  // Reclaimed between the rename and now (this process stalled for longer than staleMs): not ours.
+  if (!ownsLock(attempt)) return { retry: true };
+  heldLocks.track(attempt);
+  const refresh = (attempt.refresh = new LockRefresh(heldLockOf(attempt), timing, (error) => reportLost(attempt, options.onLost, error)));
+  if (!lockfileReady() && process.listenerCount("SIGINT") > 0 && process.listenerCount("SIGTERM") > 0) {
+    refresh.takeOverLater(TAKEOVER_DELAY_MS);
+  } else {
+    try {
+      await refresh.takeOverNow();
+    } catch (error) {
+      heldLocks.forget(attempt);
+      removeOwnLock(attempt);
+      // ENOENT: the new lock was taken away before proper-lockfile took it over (forceUnlock, or reclaimed
+      // after a long stall).
+      if (errnoCode(error) === "ENOENT") return { retry: true };
+      throw new PersistenceError(`cannot take the lock ${paths.lock}: ${messageOf(error)}`, { cause: error });
+    }
   }
-  return { lease: leaseOf(attempt, release) };
+  return { lease: leaseOf(attempt) };
 }
+
+function ownsLock(attempt: Attempt): boolean {
+  return fs.existsSync(path.join(attempt.paths.lock, attempt.ownerName));
+}
+
+/** The held lock of an attempt, as its refresh sees it. */
+function heldLockOf(attempt: Attempt): HeldLock {
+  return {
+    lockPath: attempt.paths.lock,
+    key: attempt.key,
+    isOurs: () => ownsLock(attempt),
+    remove: () => removeOwnLockAsync(attempt),
+    removeSync: () => void ignoreCodes(() => removeOwnLock(attempt)),
+  };
+}
+
+/**
+ * The locks this process holds, removed when it exits: proper-lockfile's exit hook does so for locks it took
+ * over; this one also covers a lock taken moments before the exit, not yet taken over.
+ */
+const heldLocks = {
+  attempts: new Set<Attempt>(),
+  hooked: false,
+  track(attempt: Attempt): void {
+    this.attempts.add(attempt);
+    if (this.hooked) return;
+    this.hooked = true;
+    process.on("exit", () => {
+      for (const held of this.attempts) ignoreCodes(() => removeOwnLock(held));
+    });
+  },
+  forget(attempt: Attempt): void {
+    this.attempts.delete(attempt);
+  },
+};
 
 let tokenPrefix: string | undefined;
 let tokenCount = 0;
@@ -214,6 +255,7 @@ async function prepareAttempt(paths: LockPaths): Promise<Attempt> {
     key: path.join(paths.dir, `${paths.name}.${token}`),
     claimed: false,
     releasing: false,
+    refresh: undefined,
     removed: false,
   };
   try {
@@ -234,33 +276,6 @@ async function prepareAttempt(paths: LockPaths): Promise<Attempt> {
 /** Runs a callback-style fs call as a promise. */
 function callback<T>(call: (done: (error: NodeJS.ErrnoException | null, value?: T) => void) => void): Promise<T> {
   return new Promise<T>((resolve, reject) => call((error, value) => (error ? reject(error) : resolve(value as T))));
-}
-
-/** The `fs` proper-lockfile uses for this attempt: its mkdir renames the candidate into place. */
-function lockfileFs(attempt: Attempt) {
-  const settle = (done: (error: Error | null) => void, action: () => Promise<void>) => {
-    action().then(() => done(null), (error: unknown) => done(error as Error));
-  };
-  return {
-    // Once held, proper-lockfile's stat also proves the lock is still this holder's: its mtime check alone can
-    // miss a takeover, since its first mtime is rounded to the second and a new holder within it gets the same.
-    stat: (file: string, callback: (error: Error | null, stat?: fs.Stats) => void) => {
-      if (attempt.claimed && !fs.existsSync(path.join(attempt.paths.lock, attempt.ownerName))) {
-        const gone = `its owner record ${attempt.ownerName} is gone (another process removed or reclaimed the lock)`;
-        return process.nextTick(callback, Object.assign(new Error(gone), { code: "ENOENT" }));
-      }
-      fs.stat(file, callback);
-    },
-    utimes: fs.utimes,
-    realpath: fs.realpath,
-    mkdir: (_path: string, done: (error: Error | null) => void) => settle(done, () => claim(attempt)),
-    // Outside a release this is proper-lockfile removing a lock it judged stale: plain rmdir, which only
-    // succeeds on an empty (free) lock directory.
-    rmdir: (_path: string, done: (error: Error | null) => void) =>
-      settle(done, () => (attempt.releasing ? removeOwnLockAsync(attempt) : callback<void>((cb) => fs.rmdir(attempt.paths.lock, (error) => cb(error))))),
-    // Called on process exit for locks still held.
-    rmdirSync: () => void ignoreCodes(() => removeOwnLock(attempt)),
-  };
 }
 
 /** Renames the candidate onto the lock path, then hands out the next epoch (or gives the lock back). */
@@ -321,27 +336,29 @@ function inspectHeldLock(paths: LockPaths, staleMs: number): Outcome {
   return { retry: true };
 }
 
-function leaseOf(attempt: Attempt, release: () => Promise<void>): RunLease {
+function leaseOf(attempt: Attempt): RunLease {
   let released: Promise<void> | undefined;
   return {
     epoch: attempt.record.epoch,
     owner: toLockOwner(attempt.record),
-    release: () => (released ??= releaseLock(attempt, release)),
+    release: () => (released ??= releaseLock(attempt)),
   };
 }
 
-async function releaseLock(attempt: Attempt, release: () => Promise<void>): Promise<void> {
+async function releaseLock(attempt: Attempt): Promise<void> {
   attempt.releasing = true;
   try {
-    // After a compromise proper-lockfile answers ERELEASED and removes nothing, so remove what is still ours.
-    await release().catch((error: unknown) => (errnoCode(error) === "ERELEASED" ? undefined : Promise.reject(error)));
+    // Removes the lock through proper-lockfile when it took the lock over; what is still ours goes after that
+    // (after a compromise proper-lockfile removes nothing).
+    await attempt.refresh?.stop();
     if (!attempt.removed) await removeOwnLockAsync(attempt);
+    heldLocks.forget(attempt);
   } catch (error) {
     throw new PersistenceError(`cannot release the lock ${attempt.paths.lock}: ${messageOf(error)}`, { cause: error });
   }
 }
 
-/** proper-lockfile's onCompromised: runs in a timer callback, so it must never throw. */
+/** The refresh's onCompromised: runs in a timer or file system callback, so it must never throw. */
 function reportLost(attempt: Attempt, onLost: ((error: Error) => void) | undefined, cause: Error): void {
   if (attempt.releasing) return;
   const lost = new LockLostError(
