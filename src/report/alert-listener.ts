@@ -3,7 +3,7 @@
  * script can wait for them (bounded by the alert timeout) before it exits.
  */
 import type { RunEventListener } from "../events.js";
-import { alertOptionsFromEnv, createAlerter, mergeAlertOptions, type AlertEvent, type AlertOptions, type Alerter } from "./alerts.js";
+import type { AlertEvent, AlertOptions, Alerter } from "./alerts.js";
 
 /** A listener that sends alerts, and a way to wait for the ones in flight. */
 export interface AlertListener {
@@ -14,8 +14,32 @@ export interface AlertListener {
   settled(): Promise<void>;
 }
 
-/** Builds the alert listener from options and env vars; without any channel it does nothing and costs nothing. */
-export function createAlertListener(options: AlertOptions | undefined, env: NodeJS.ProcessEnv = process.env): AlertListener {
+/**
+ * The environment variables `alertOptionsFromEnv` reads (src/report/alerts.ts). When none of them is set and no
+ * `alerts` option is given, no alert can be sent, and the alert modules are not loaded at all.
+ */
+export const ALERT_ENV_NAMES: readonly string[] = [
+  "STEPLOG_NTFY_URL", "STEPLOG_NTFY_TOKEN", "STEPLOG_WEBHOOK_URL", "STEPLOG_TELEGRAM_BOT_TOKEN", "STEPLOG_TELEGRAM_CHAT_ID",
+  "STEPLOG_ALERT_TIMEOUT_MS",
+];
+
+const NO_ALERTS: AlertListener = { listener: undefined, send: () => Promise.resolve(), settled: () => Promise.resolve() };
+
+/**
+ * Builds the alert listener from options and env vars; without any channel it does nothing and costs nothing.
+ * Rejects with a UsageError naming the option or variable when the configuration is invalid.
+ *
+ * @example
+ * ```ts
+ * const alerts = await createAlertListener(definition.userOptions.alerts);
+ * if (alerts.listener) listeners.push(alerts.listener);
+ * // ... at the end of the script:
+ * await alerts.settled();
+ * ```
+ */
+export async function createAlertListener(options: AlertOptions | undefined, env: NodeJS.ProcessEnv = process.env): Promise<AlertListener> {
+  if (options === undefined && !ALERT_ENV_NAMES.some((name) => (env[name]?.trim() ?? "") !== "")) return NO_ALERTS;
+  const { alertOptionsFromEnv, createAlerter, mergeAlertOptions } = await import("./alerts.js");
   const merged = mergeAlertOptions(options, alertOptionsFromEnv(env));
   const alerter: Alerter = createAlerter(merged);
   const inFlight = new Set<Promise<unknown>>();

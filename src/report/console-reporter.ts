@@ -3,7 +3,6 @@
  * (`--log json`), or live lines on a TTY (`--log pretty`). Stdout is reserved for the result.
  */
 import type { RunEvent, RunEventListener } from "../events.js";
-import { createTtyReporter } from "./tty-reporter.js";
 
 /** The reporter's output style. */
 export type LogStyle = "pretty" | "plain" | "json";
@@ -56,8 +55,22 @@ export function plainLine(event: RunEvent): string | undefined {
 }
 
 /**
- * A listener that reports run events to stderr: live lines on a terminal for "pretty" (plain lines when stderr
- * is not a TTY or `write` is given), plain lines, or one JSON event per line.
+ * The reporter of `main()`: live lines for "pretty" when stderr is a terminal (the live reporter's module loads
+ * only then), else plain lines, or one JSON event per line for "json".
+ *
+ * @example
+ * ```ts
+ * const report = await createStderrReporter(process.stderr.isTTY ? "pretty" : "plain");
+ * ```
+ */
+export async function createStderrReporter(style: LogStyle): Promise<RunEventListener> {
+  if (style === "pretty" && process.stderr.isTTY) return (await import("./tty-reporter.js")).createTtyReporter(process.stderr);
+  return createConsoleReporter(style);
+}
+
+/**
+ * A listener that reports run events as lines, to stderr unless `write` is given: plain lines ("pretty" too: the
+ * live lines of a terminal come from {@link createStderrReporter}), or one JSON event per line.
  *
  * @example
  * ```ts
@@ -65,7 +78,6 @@ export function plainLine(event: RunEvent): string | undefined {
  * ```
  */
 export function createConsoleReporter(style: LogStyle, write?: LineWriter): RunEventListener {
-  if (style === "pretty" && write === undefined && process.stderr.isTTY) return createTtyReporter(process.stderr);
   write ??= stderrWriter;
   if (style === "json") return (event) => write(JSON.stringify(event, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v)));
   // A long run resumed after a crash replays thousands of steps: show the first few, then one summary line.
