@@ -94,6 +94,9 @@ export async function acquireFileLock(lockDir: string, name: string, options: Fi
   const paths = lockPaths(lockDir, name);
   const timing = resolveTiming(options);
   ensureLockDir(paths.dir);
+  // A lock left by a process of this host that is gone (how a crashed run leaves it) is reclaimed before a
+  // candidate is prepared: the first rename then succeeds.
+  if (lockExists(paths)) reclaimFromGoneOwner(paths);
   let waitMs = FIRST_WAIT_MS;
   let immediateRetries = 0;
   while (true) {
@@ -325,15 +328,25 @@ function inspectHeldLock(paths: LockPaths, staleMs: number): Outcome {
   const timeStale = held.mtimeMs < now - staleMs || held.mtimeMs > now + staleMs;
   const gone = held.record !== undefined && isOwnerGone(held.record);
   if (held.ownerFile === undefined || !(gone || timeStale)) return { busy: held.record && toLockOwner(held.record) };
-  // Of all contenders that judged this holder stale, exactly one unlink succeeds; the rest see ENOENT.
-  const ownerFile = held.ownerFile;
+  // An owner that may still run (stale by time only): the next holder fences the journal.
+  removeOwnerRecord(paths, held.ownerFile, !gone);
+  return { retry: true };
+}
+
+/** Reclaims the lock when its owner is provably gone (see isOwnerGone); leaves any other lock alone. */
+function reclaimFromGoneOwner(paths: LockPaths): void {
+  const held = readHeldLock(paths);
+  if (held?.ownerFile !== undefined && held.record !== undefined && isOwnerGone(held.record)) removeOwnerRecord(paths, held.ownerFile, false);
+}
+
+/** Of all contenders that judged a holder stale, exactly one unlink of its owner record succeeds; the rest see ENOENT. */
+function removeOwnerRecord(paths: LockPaths, ownerFile: string, markTakeoverFirst: boolean): void {
   try {
-    if (!gone) markTakeover(paths.dir, paths.name); // the owner may still run: the next holder fences the journal
+    if (markTakeoverFirst) markTakeover(paths.dir, paths.name);
     ignoreCodes(() => fs.unlinkSync(ownerFile), "ENOENT");
   } catch (error) {
     throw new PersistenceError(`cannot reclaim the stale lock ${paths.lock}: ${messageOf(error)}`, { cause: error });
   }
-  return { retry: true };
 }
 
 function leaseOf(attempt: Attempt): RunLease {
