@@ -22,6 +22,8 @@ export interface ScriptArgs {
 
 /** Parses and validates the flags; throws UsageError (exit 10) naming the problem and the fix. */
 export function parseScriptArgs(args: string[]): ScriptArgs {
+  // No flags (how cron starts a script, and how a crashed one is rerun): nothing to parse.
+  if (args.length === 0) return { input: undefined, inputGiven: false, key: undefined, runId: undefined, fresh: false, dir: undefined, json: false, log: undefined, help: false };
   let values: Record<string, string | boolean | undefined>;
   try {
     ({ values } = parseArgs({
