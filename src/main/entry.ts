@@ -13,7 +13,9 @@ export function currentEntry(): EntryPoint {
   return { script, argv: process.argv.slice(2), cwd: process.cwd(), execPath: process.execPath, execArgv: process.execArgv };
 }
 
-const OWN_DIR = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+/** steplog's own code: dist/ (or src/ under tsx), whether this file is dist/main/entry.js or part of a bundle in dist/. */
+const OWN_DIR = path.basename(HERE) === "main" ? path.dirname(HERE) : HERE;
 /** Where source maps point frames of OWN_DIR to (tsx and --enable-source-maps show `src/…` paths). */
 const OWN_SOURCE_DIR = path.join(path.dirname(OWN_DIR), "src");
 
