@@ -43,8 +43,11 @@ export function readFileNoFollow(file: string): Buffer {
   }
 }
 
-/** Bytes read at a time: a large journal is never held whole in memory next to its parsed records. */
-const CHUNK_BYTES = 8 << 20;
+/**
+ * Bytes read at a time: a large journal is never held whole in memory next to its parsed records, and each chunk
+ * stays in the CPU cache while its lines are found, checksummed, decoded and parsed (several passes over it).
+ */
+const CHUNK_BYTES = 256 << 10;
 
 /** Reads and verifies a journal file. */
 export function readJournal(file: string): ReadJournal {
@@ -96,7 +99,6 @@ export function parseJournal(file: string, bytes: Buffer): ReadJournal {
  * Works on the bytes: no decoding of the whole file into one string (a second copy of a large journal).
  */
 class JournalParser {
-  private readonly records: JournalRecord[] = [];
   private header: RunHeader | undefined;
   private crc = 0;
   private lineNo = 0;
@@ -109,14 +111,14 @@ class JournalParser {
 
   /** Takes every complete line of `bytes[0..size)`; returns how many bytes they span. */
   lines(bytes: Buffer, size: number): number {
-    const { file, records, index } = this;
+    const { file, index } = this;
     let lineNo = this.lineNo;
     let taken;
     try {
       taken = unframeLines(bytes, size, this.crc, (value) => {
         lineNo++;
         if (this.header === undefined) this.header = checkHeader(file, value);
-        else records.push(index.check(value, lineNo));
+        else index.check(value, lineNo);
       });
     } finally {
       this.lineNo = lineNo;
@@ -135,8 +137,8 @@ class JournalParser {
       if (tornTail) throw new JournalCorruptError(file, 1, "the header line is incomplete (the run was interrupted while it was being created)");
       throw new JournalCorruptError(file, 1, "the file is empty");
     }
-    attachIndex(this.records, this.index);
-    const out: ReadJournal = { file, header, records: this.records, validBytes: this.validBytes, lastCrc: this.crc };
+    attachIndex(this.index);
+    const out: ReadJournal = { file, header, records: this.index.records, validBytes: this.validBytes, lastCrc: this.crc };
     if (tornTail) out.tornTail = tornTail;
     return out;
   }

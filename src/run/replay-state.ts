@@ -15,7 +15,7 @@ interface Call {
 
 /** The replay index of one run. */
 export class ReplayState {
-  readonly results: Map<string, StepRecord>;
+  readonly results: StepResults;
   /** Steps started and never given a result (in doubt after a crash). */
   readonly started: ReadonlySet<string>;
   readonly sleeps: Map<string, SleepRecord>;
@@ -27,8 +27,8 @@ export class ReplayState {
   readonly compensated: Set<string>;
   /** Failed attempts so far per step key (across reruns), for numbering attempts. */
   readonly failedAttempts: Map<string, number>;
-  /** Journaled calls by call number (seq), for strict mode. */
-  private readonly calls: readonly (CallRecord | undefined)[];
+  /** The journal's records and calls by number, for strict mode and for finding results by call number. */
+  private readonly index: RecordIndex;
   private readonly nameCounts = new Map<string, number>();
   private seq = 0;
   /** Keys the code reached during this execution. */
@@ -40,7 +40,8 @@ export class ReplayState {
   /** The state of a run with these records: the index the journal reader built for them, or a new one. */
   constructor(records: readonly JournalRecord[]) {
     const index = takeIndex(records) ?? RecordIndex.of(records);
-    this.results = index.results;
+    this.index = index;
+    this.results = new StepResults(index);
     this.started = index.inDoubt();
     this.sleeps = index.sleeps;
     this.waits = index.waits;
@@ -50,7 +51,6 @@ export class ReplayState {
     this.children = index.children;
     this.compensated = index.compensated;
     this.failedAttempts = index.failedAttempts;
-    this.calls = index.calls;
     this.cancelReason = index.cancelReason;
     this.hadFailures = index.hadFailures;
   }
@@ -62,11 +62,21 @@ export class ReplayState {
     return n === 1 ? name : `${name}#${n}`;
   }
 
+  /**
+   * The recorded result of the call `key` numbered `seq`: found by its number when the code makes the calls in
+   * the recorded order (no lookup by key), else by key.
+   */
+  recorded(key: string, seq: number): StepRecord | undefined {
+    const call = this.index.callAt(seq);
+    if (call !== undefined && call.type === "step" && call.key === key) return call;
+    return this.results.get(key);
+  }
+
   /** The number of the next call, and in strict mode the check that the journal has the same call there. */
   nextSeq(kind: CallKind, key: string, strict: boolean): number {
     const seq = ++this.seq;
     if (strict) {
-      const recorded = this.calls[seq];
+      const recorded = this.index.callAt(seq);
       if (recorded !== undefined && (recorded.key !== key || callKind(recorded) !== kind)) {
         throw new NonDeterminismError(
           `journal has ${describeCall(recorded)} at #${seq}, code called ${describeCall({ kind, key })}; ` +
@@ -84,20 +94,20 @@ export class ReplayState {
 
   /** True when the journal has calls numbered after `seq` (the run was recorded further than this point). */
   hasRecordedCallsAfter(seq: number): boolean {
-    return this.calls.length - 1 > seq;
+    return this.index.lastSeq > seq;
   }
 
   /** The recorded calls the code did not reach (orphaned). */
   orphaned(): string[] {
     const out: string[] = [];
-    for (const call of this.calls) if (call && !this.reached.has(call.key)) out.push(call.key);
+    for (const call of this.index.allCalls()) if (!this.reached.has(call.key)) out.push(call.key);
     return out;
   }
 
   /** In strict mode at the end of a run: a recorded call the code no longer makes is a divergence. */
   checkNoMissingCalls(): void {
     const seq = this.seq + 1;
-    const recorded = this.calls[seq];
+    const recorded = this.index.callAt(seq);
     if (recorded !== undefined) {
       throw new NonDeterminismError(
         `journal has ${describeCall(recorded)} at #${seq}, but the code returned without calling it; ` +
@@ -109,6 +119,44 @@ export class ReplayState {
   /** How many step results are recorded. */
   get recordedSteps(): number {
     return this.results.size;
+  }
+}
+
+/**
+ * Step results by key: those of the journal (found through the index, which refers to them by place) and those
+ * recorded during this execution.
+ */
+export class StepResults {
+  private readonly added = new Map<string, StepRecord>();
+  private readonly recorded: ReadonlyMap<string, number>;
+  private readonly records: readonly JournalRecord[];
+  private newKeys = 0;
+
+  constructor(index: RecordIndex) {
+    this.recorded = index.results;
+    this.records = index.records;
+  }
+
+  get(key: string): StepRecord | undefined {
+    const added = this.added.get(key);
+    if (added !== undefined) return added;
+    const place = this.recorded.get(key);
+    return place === undefined ? undefined : (this.records[place] as StepRecord);
+  }
+
+  has(key: string): boolean {
+    return this.added.has(key) || this.recorded.has(key);
+  }
+
+  set(key: string, record: StepRecord): this {
+    if (!this.has(key)) this.newKeys++;
+    this.added.set(key, record);
+    return this;
+  }
+
+  /** How many step keys have a result. */
+  get size(): number {
+    return this.recorded.size + this.newKeys;
   }
 }
 

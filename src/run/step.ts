@@ -54,7 +54,7 @@ export function runKeyedStep<T>(
   let seq: number;
   try {
     seq = assignedSeq ?? run.state.nextSeq(kind, key, run.options.strict);
-    const recorded = run.state.results.get(key);
+    const recorded = run.state.recorded(key, seq);
     if (recorded !== undefined) {
       const value = decodeValue(recorded.out) as Awaited<T>;
       run.emit("step:replay", { key });
