@@ -3,7 +3,7 @@
  * `--json`, `--log pretty|plain|json`, `--help`.
  */
 import * as fs from "node:fs";
-import { parseArgs } from "node:util";
+import { createRequire } from "node:module";
 import { UsageError, messageOf } from "../errors.js";
 import { checkKey, checkRunId } from "../names.js";
 
@@ -24,6 +24,8 @@ export interface ScriptArgs {
 export function parseScriptArgs(args: string[]): ScriptArgs {
   // No flags (how cron starts a script, and how a crashed one is rerun): nothing to parse.
   if (args.length === 0) return { input: undefined, inputGiven: false, key: undefined, runId: undefined, fresh: false, dir: undefined, json: false, log: undefined, help: false };
+  // node:util loads here, when there are flags (importing it also loads parts of it a script never uses).
+  const { parseArgs } = createRequire(import.meta.url)("node:util") as typeof import("node:util");
   let values: Record<string, string | boolean | undefined>;
   try {
     ({ values } = parseArgs({
