@@ -13,8 +13,7 @@ import type { OnLocked, RunLease, RunLog, Store } from "../store/store.js";
 import { isLockBusy } from "../store/store.js";
 import type { WorkflowDefinition } from "../workflow-definition.js";
 import type { BodyResult } from "./execute-body.js";
-import { fenceLog } from "./fenced-log.js";
-import { ReplayState } from "./replay-state.js";
+import type { ReplayState } from "./replay-state.js";
 
 /** What to execute and how. */
 export interface ExecuteRequest {
@@ -61,7 +60,8 @@ export type RunOutcome =
 export async function executeRun(req: ExecuteRequest): Promise<RunOutcome> {
   const workflow = req.definition.name;
   let runId = req.runId;
-  // Starts loading the step modules now: their file reads overlap the lock's and the journal's I/O.
+  // Starts loading the run's modules now: their file reads overlap the lock's and the journal's I/O.
+  void loadRunModules().catch(() => undefined);
   void loadBody().catch(() => undefined);
   try {
     let key = req.key;
@@ -96,6 +96,7 @@ export async function executeRun(req: ExecuteRequest): Promise<RunOutcome> {
     try {
       const target = await openTarget(req, lockKey, lease, newRunId);
       if ("outcome" in target) return target.outcome;
+      const { fenceLog } = await loadRunModules();
       const opened = { ...target, log: fenceLog(target.log, lost.signal), lockLost: lost.signal };
       runId = opened.header.runId;
       req.onRunId?.(runId);
@@ -154,6 +155,7 @@ async function openTarget(req: ExecuteRequest, key: string, lease: RunLease, giv
             `To start a new run with the new input, add --fresh; to resume the unfinished run, drop --input`,
         );
       }
+      const { ReplayState } = await loadRunModules();
       const state = new ReplayState(run.records);
       if (run.tornTail) req.listeners.forEach((l) => safeCall(l, { type: "run:warning", runId: run.header.runId, workflow: definition.name, at: Date.now(), message: `discarded an incomplete last line (${run.tornTail!.bytes} bytes) at ${run.location}:${run.tornTail!.line}; it was being written when the process stopped` }));
       const epoch = Math.max(lease.epoch, journalEpoch + 1);
@@ -168,6 +170,7 @@ async function openTarget(req: ExecuteRequest, key: string, lease: RunLease, giv
   };
   if (req.parent) header.parent = req.parent;
   const log = await store.createRun(header, logOptions);
+  const { ReplayState } = await loadRunModules();
   return { header, epoch: lease.epoch, log, state: new ReplayState([]), input: req.input, resumed: false };
 }
 
@@ -193,6 +196,12 @@ async function finish(req: ExecuteRequest, opened: OpenedRun & { lockLost: Abort
     case "interrupted":
       return { status: "interrupted", ...base, reason: result.reason };
   }
+}
+
+let runModules: Promise<typeof import("./replay-state.js") & typeof import("./fenced-log.js")> | undefined;
+/** The replay index and the fenced log load with the first run to execute, not when steplog is imported. */
+function loadRunModules(): Promise<typeof import("./replay-state.js") & typeof import("./fenced-log.js")> {
+  return (runModules ??= Promise.all([import("./replay-state.js"), import("./fenced-log.js")]).then(([replay, fenced]) => ({ ...replay, ...fenced })));
 }
 
 let bodyModule: Promise<typeof import("./execute-body.js")> | undefined;
