@@ -96,7 +96,7 @@ export function parseJournal(file: string, bytes: Buffer): ReadJournal {
 
 /**
  * Verifies and parses a journal's lines as they are read, and indexes the records for replay in the same pass.
- * Works on the bytes: no decoding of the whole file into one string (a second copy of a large journal).
+ * Works a chunk at a time: never a second copy of a large journal (the whole file decoded into one string).
  */
 class JournalParser {
   private header: RunHeader | undefined;

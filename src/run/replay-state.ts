@@ -116,6 +116,11 @@ export class ReplayState {
     }
   }
 
+  /** The highest epoch in the journal: a new execution writes with a higher one. */
+  get journalEpoch(): number {
+    return this.index.epoch;
+  }
+
   /** How many step results are recorded. */
   get recordedSteps(): number {
     return this.results.size;

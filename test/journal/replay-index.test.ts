@@ -185,6 +185,13 @@ describe("the replay index built while a journal is read", () => {
     expect(read(accepted).records).toEqual(accepted);
   });
 
+  it("knows the journal's highest epoch", () => {
+    const records = shapes["in doubt, then run again in a new epoch"]!;
+    expect(new ReplayState(read(records).records).journalEpoch).toBe(2);
+    expect(new ReplayState([...records]).journalEpoch).toBe(2);
+    expect(new ReplayState([]).journalEpoch).toBe(0);
+  });
+
   it("builds the same index from records read before", () => {
     const records = shapes["every record type"]!;
     const index = RecordIndex.of(records);
