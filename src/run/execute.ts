@@ -6,7 +6,7 @@ import { hostname } from "node:os";
 import { LockHeldError, LockLostError, UsageError } from "../errors.js";
 import type { RunEventListener, WaitInfo } from "../events.js";
 import { exitCodeFor } from "../exit-codes.js";
-import type { EncodedValue, EndRecord, EntryPoint, JournalRecord, RunHeader } from "../journal/records.js";
+import type { EncodedValue, EndRecord, EntryPoint, RunHeader } from "../journal/records.js";
 import { Unserializable, decodeValue, encodeValue } from "../journal/values.js";
 import { checkKey, checkRunId, newUlid } from "../names.js";
 import type { OnLocked, RunLease, RunLog, Store } from "../store/store.js";
@@ -141,7 +141,7 @@ async function openTarget(req: ExecuteRequest, key: string, lease: RunLease, giv
   }
   if (targetId !== undefined) {
     const { run, log } = await store.openRun(targetId, logOptions);
-    const { end, epoch: journalEpoch } = scanRecords(run.records);
+    const end = lastEnd(run.records);
     const final = end !== undefined && (end.status !== "failed" || end.compensated === true);
     if (final) {
       await log.close();
@@ -158,7 +158,7 @@ async function openTarget(req: ExecuteRequest, key: string, lease: RunLease, giv
       const { ReplayState } = await loadRunModules();
       const state = new ReplayState(run.records);
       if (run.tornTail) req.listeners.forEach((l) => safeCall(l, { type: "run:warning", runId: run.header.runId, workflow: definition.name, at: Date.now(), message: `discarded an incomplete last line (${run.tornTail!.bytes} bytes) at ${run.location}:${run.tornTail!.line}; it was being written when the process stopped` }));
-      const epoch = Math.max(lease.epoch, journalEpoch + 1);
+      const epoch = Math.max(lease.epoch, state.journalEpoch + 1);
       return { header: run.header, epoch, log, state, input: decodeValue(recordedInput), resumed: true };
     }
   }
@@ -226,18 +226,6 @@ function canonical(value: unknown): string {
       ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([x], [y]) => (x < y ? -1 : 1)))
       : v,
   );
-}
-
-/** The last end record and the highest epoch of a journal's records, in one pass (a resumed run has thousands). */
-function scanRecords(records: readonly JournalRecord[]): { end: EndRecord | undefined; epoch: number } {
-  let end: EndRecord | undefined;
-  let epoch = 0;
-  for (let i = records.length - 1; i >= 0; i--) {
-    const r = records[i]!;
-    if (r.epoch > epoch) epoch = r.epoch;
-    if (end === undefined && r.type === "end") end = r;
-  }
-  return { end, epoch };
 }
 
 function lastEnd(records: readonly { type: string }[]): EndRecord | undefined {
