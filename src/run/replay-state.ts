@@ -133,6 +133,8 @@ export class ReplayState {
  */
 export class StepResults {
   private readonly added = new Map<string, StepRecord>();
+  /** Steps completed during this execution: only their keys are kept (their results are never replayed here). */
+  private readonly completed = new Set<string>();
   private readonly recorded: ReadonlyMap<string, number>;
   private readonly records: readonly JournalRecord[];
   private newKeys = 0;
@@ -150,13 +152,22 @@ export class StepResults {
   }
 
   has(key: string): boolean {
-    return this.added.has(key) || this.recorded.has(key);
+    return this.added.has(key) || this.completed.has(key) || this.recorded.has(key);
   }
 
   set(key: string, record: StepRecord): this {
     if (!this.has(key)) this.newKeys++;
     this.added.set(key, record);
     return this;
+  }
+
+  /**
+   * Notes that step `key` completed during this execution, without keeping its result: keys are handed out once
+   * per execution, so it is never looked up again (a long run does not hold every result in memory).
+   */
+  complete(key: string): void {
+    if (!this.has(key)) this.newKeys++;
+    this.completed.add(key);
   }
 
   /** How many step keys have a result. */

@@ -121,7 +121,7 @@ async function executeStep<T>(
   }
   const durable = run.log.appendDurable(record, body);
   if (durable !== undefined) await durable;
-  run.state.results.set(key, record);
+  run.state.results.complete(key);
   run.emit("step:complete", { key, attempts, ms: record.ms });
   if (options?.compensate) run.compensations.push({ key, run: () => options.compensate!(value) });
   return value;
