@@ -169,8 +169,8 @@ async function openTarget(req: ExecuteRequest, key: string, lease: RunLease, giv
     startedAt: definition.options.clock.now(),
   };
   if (req.parent) header.parent = req.parent;
-  const log = await store.createRun(header, logOptions);
   const { ReplayState } = await loadRunModules();
+  const log = await store.createRun(header, logOptions);
   return { header, epoch: lease.epoch, log, state: new ReplayState([]), input: req.input, resumed: false };
 }
 
