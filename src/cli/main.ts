@@ -91,7 +91,7 @@ function fail(error: unknown, json: boolean): number {
 
 async function packageVersion(): Promise<string> {
   const { readFile } = await import("node:fs/promises");
-  const { packageRoot } = await import("./package-root.js");
+  const { packageRoot } = await import("../package-root.js");
   const pkg = JSON.parse(await readFile(`${packageRoot()}/package.json`, "utf8")) as { version?: string };
   return pkg.version ?? "unknown";
 }

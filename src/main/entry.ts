@@ -6,6 +6,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { EntryPoint } from "../journal/records.js";
+import { packageRoot } from "../package-root.js";
 
 /** How this process was started. */
 export function currentEntry(): EntryPoint {
@@ -13,11 +14,9 @@ export function currentEntry(): EntryPoint {
   return { script, argv: process.argv.slice(2), cwd: process.cwd(), execPath: process.execPath, execArgv: process.execArgv };
 }
 
-const HERE = path.dirname(fileURLToPath(import.meta.url));
-/** steplog's own code: dist/ (or src/ under tsx), whether this file is dist/main/entry.js or part of a bundle in dist/. */
-const OWN_DIR = path.basename(HERE) === "main" ? path.dirname(HERE) : HERE;
-/** Where source maps point frames of OWN_DIR to (tsx and --enable-source-maps show `src/…` paths). */
-const OWN_SOURCE_DIR = path.join(path.dirname(OWN_DIR), "src");
+/** steplog's own code: dist/, and src/ (where tsx and --enable-source-maps point frames of dist/ to). */
+let ownDirs: string[] | undefined;
+const ownCode = (): string[] => (ownDirs ??= ["dist", "src"].map((dir) => path.join(packageRoot(), dir) + path.sep));
 
 /** The file of the first stack frame outside steplog itself (the caller of `main()`), if it can be told. */
 export function callerFile(stack: string | undefined = new Error().stack): string | undefined {
@@ -25,7 +24,7 @@ export function callerFile(stack: string | undefined = new Error().stack): strin
     const match = /\(?((?:file:\/\/)?\/[^():]+|[A-Za-z]:\\[^():]+):\d+:\d+\)?\s*$/.exec(line);
     if (!match) continue;
     const file = match[1]!.startsWith("file://") ? fileURLToPath(match[1]!) : match[1]!;
-    if (file.startsWith(OWN_DIR + path.sep) || file.startsWith(OWN_SOURCE_DIR + path.sep) || file.includes(`${path.sep}node_modules${path.sep}steplog${path.sep}`)) continue;
+    if (ownCode().some((dir) => file.startsWith(dir)) || file.includes(`${path.sep}node_modules${path.sep}steplog${path.sep}`)) continue;
     if (file.startsWith("node:")) continue;
     return file;
   }

@@ -1,10 +1,12 @@
 /**
- * The page's files, shipped beside this module in `static/` (copied to `dist/ui/static/` by the build). The
+ * The page's files, in `src/ui/static/` (copied to `dist/ui/static/` by the build). The
  * set is read once: only plain file names are served, so no request can reach another file. The page gets
  * the per-process action token in a meta tag.
  */
 import * as fs from "node:fs";
+import * as path from "node:path";
 import { fileURLToPath } from "node:url";
+import { packageRoot } from "../package-root.js";
 
 const TYPES: Record<string, string> = {
   ".html": "text/html; charset=utf-8",
@@ -28,8 +30,8 @@ export interface StaticFile {
  * files.get("app.js")?.type; // "text/javascript; charset=utf-8"
  * ```
  */
-export function loadStaticFiles(token: string, dir: URL = new URL("./static/", import.meta.url)): Map<string, StaticFile> {
-  const root = fileURLToPath(dir);
+export function loadStaticFiles(token: string, dir: string = staticDir()): Map<string, StaticFile> {
+  const root = dir;
   const files = new Map<string, StaticFile>();
   for (const name of fs.readdirSync(root)) {
     const ext = name.slice(name.lastIndexOf("."));
@@ -41,4 +43,9 @@ export function loadStaticFiles(token: string, dir: URL = new URL("./static/", i
   }
   if (!files.has("index.html")) throw new Error(`the dashboard's files are missing from ${root}; rebuild steplog (npm run build)`);
   return files;
+}
+
+/** `src/ui/static/` when this code runs from its sources (tests, tsx), `dist/ui/static/` when built. */
+function staticDir(): string {
+  return path.join(packageRoot(), fileURLToPath(import.meta.url).endsWith(".ts") ? "src" : "dist", "ui", "static");
 }

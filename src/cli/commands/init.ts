@@ -5,7 +5,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { UsageError, messageOf } from "../../errors.js";
 import type { Command } from "../command.js";
-import { packageRoot } from "../package-root.js";
+import { packageRoot } from "../../package-root.js";
 
 const DEFAULT_TEMPLATE = "basic";
 
