@@ -3,10 +3,10 @@
  * that was moved away): its journal and inbox directory in the file store, its rows on PostgreSQL.
  */
 import * as fs from "node:fs";
-import * as path from "node:path";
 import { PersistenceError, UsageError, messageOf } from "../errors.js";
-import { checkRunId, checkWorkflowName } from "../names.js";
+import { lockPaths } from "../lock/lock-files.js";
 import type { PostgresStore } from "../store/postgres/postgres-store.js";
+import { Layout } from "../store/file/layout.js";
 import type { Store } from "../store/store.js";
 
 /** Where a store keeps its runs: a state directory, or PostgreSQL. */
@@ -25,16 +25,16 @@ export async function removeRun(store: Store, where: StoreKind, workflow: string
     if (!(await (store as PostgresStore).deleteRun(runId))) throw new UsageError(`run ${runId} was not removed: it is unknown or no longer finished`);
     return;
   }
-  const root = path.resolve(where.dir);
-  const journal = path.join(root, "runs", checkWorkflowName(workflow), `${checkRunId(runId)}.jsonl`);
-  const inbox = path.join(root, "inbox", runId);
+  const layout = new Layout(where.dir);
+  const journal = layout.journal(workflow, runId);
+  const inbox = layout.inboxDir(runId);
   // A run started without a key is keyed by its own id: its lock's epoch file goes with it, unless the lock is
   // held right now (a process that took it keeps counting from that file).
-  const lock = path.join(root, "locks", `${workflow}@${runId}`);
+  const lock = lockPaths(layout.locksDir, layout.lockName(workflow, runId));
   try {
     fs.rmSync(inbox, { recursive: true, force: true });
     fs.rmSync(journal, { force: true });
-    if (!fs.existsSync(`${lock}.lock`)) fs.rmSync(`${lock}.epoch`, { force: true });
+    if (!fs.existsSync(lock.lock)) fs.rmSync(lock.epoch, { force: true });
   } catch (error) {
     throw new PersistenceError(`cannot remove run ${runId}: ${messageOf(error)}`, { cause: error });
   }

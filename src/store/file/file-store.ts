@@ -276,7 +276,7 @@ class FileRunLog implements RunLog {
   constructor(
     private readonly store: FileStore,
     private readonly workflow: string,
-    private readonly key: string,
+    readonly key: string,
     readonly runId: string,
     private readonly writer: JournalWriter,
   ) {}
@@ -303,6 +303,6 @@ class FileRunLog implements RunLog {
 
   async close(): Promise<void> {
     this.writer.close();
-    if (this.key !== this.runId) this.store.releaseKey(this.workflow, this.key);
+    if (!ownKey(this)) this.store.releaseKey(this.workflow, this.key);
   }
 }
