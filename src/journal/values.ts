@@ -6,6 +6,7 @@
 import { createRequire } from "node:module";
 import type { SuperJSON } from "superjson";
 import { InternalError, PersistenceError, messageOf } from "../errors.js";
+import { encodeCommonValue } from "./common-values.js";
 import type { EncodedValue, StoredError } from "./records.js";
 
 type TypedArray = Int8Array | Uint8Array | Uint8ClampedArray | Int16Array | Uint16Array | Int32Array | Uint32Array | Float32Array | Float64Array | BigInt64Array | BigUint64Array;
@@ -191,12 +192,15 @@ function walk(value: unknown, path: string, ancestors: Set<object>): Unserializa
 
 /**
  * Encodes a value for the journal, or returns why it cannot be stored. Plain JSON is returned as `{ json }`
- * without any copy or walk beyond the plain-JSON check.
+ * without any copy or walk beyond the plain-JSON check; common values with Dates, Maps, Sets and the like are
+ * encoded in one pass (common-values.ts); superjson, after its checks, serves the rest.
  */
 export function encodeValue(value: unknown, path = "result"): EncodedValue | Unserializable {
   if (isPlainJson(value)) return { json: value };
   // What superjson writes for `undefined` (a step or workflow without a result), without loading it.
   if (value === undefined) return { json: null, meta: { values: ["undefined"], v: 1 } };
+  const common = encodeCommonValue(value);
+  if (common !== undefined) return common;
   const bad = findUnserializable(value, path);
   if (bad) return bad;
   const sj = codec();
