@@ -47,4 +47,18 @@ describe("inbox watching (file store)", () => {
       await engine.close();
     }
   });
+
+  it("keeps one watcher for a long-lived process whose runs come one after another (no watch per run)", async () => {
+    const dir = tempStateDir();
+    const quick = workflow("quick", async (ctx, input: { n: number }) => ctx.step("one", () => input.n), { durability: "process" });
+    const store = createFileStore({ dir });
+    try {
+      const before = watches.calls;
+      for (let n = 0; n < 20; n++) expect(await quick.run({ n }, { store })).toBe(n);
+      // Adding an inotify watch walks every cached entry of inbox/, one more per run: it is done once.
+      expect(watches.calls - before).toBe(1);
+    } finally {
+      await store.close();
+    }
+  });
 });

@@ -5,6 +5,11 @@
  * One watcher of the shared `inbox/` directory and one poll timer serve every run of the store; a run's own
  * directory is watched only once something was delivered to it. So starting a run costs no watcher and no
  * timer of its own, and a process with many runs in memory keeps two handles, not two per run.
+ *
+ * Hazard: the shared watcher stays until the store closes, also while no run is in memory (both handles are
+ * unreferenced, so they keep no process alive). Adding an inotify watch walks every cached entry of `inbox/`,
+ * including the negative ones each run's lookup of its own directory leaves, so restarting it whenever the
+ * count of runs in memory drops to zero cost a long-lived process more with every run it had run.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -55,7 +60,6 @@ export class InboxWatchers {
       this.runs.delete(runId);
       watched.watcher?.close();
       removeEmptyDir(watched.dir); // when something was delivered, messages stay for inspection and later waits
-      if (this.runs.size === 0) this.stop();
     };
   }
 
@@ -67,21 +71,28 @@ export class InboxWatchers {
   }
 
   private start(parent: string): void {
-    if (this.poll !== undefined) return;
-    ensureDir(parent, this.layout.root);
-    try {
-      this.parentWatcher = fs.watch(parent, { persistent: false }, (_event, name) => {
-        if (name === null) {
-          for (const inbox of this.runs.values()) changed(inbox);
-          return;
-        }
-        const inbox = this.runs.get(String(name));
-        if (inbox !== undefined) changed(inbox);
-      });
-      this.parentWatcher.on("error", () => undefined);
-    } catch {
-      this.parentWatcher = undefined;
+    if (this.parentWatcher === undefined) {
+      ensureDir(parent, this.layout.root);
+      try {
+        const watcher = fs.watch(parent, { persistent: false }, (_event, name) => {
+          if (name === null) {
+            for (const inbox of this.runs.values()) changed(inbox);
+            return;
+          }
+          const inbox = this.runs.get(String(name));
+          if (inbox !== undefined) changed(inbox);
+        });
+        // A watcher that failed (its directory removed) is replaced when the next run is watched; the poll covers the gap.
+        watcher.on("error", () => {
+          watcher.close();
+          if (this.parentWatcher === watcher) this.parentWatcher = undefined;
+        });
+        this.parentWatcher = watcher;
+      } catch {
+        this.parentWatcher = undefined;
+      }
     }
+    if (this.poll !== undefined) return;
     this.poll = setInterval(() => {
       for (const inbox of this.runs.values()) {
         const now = entriesOf(inbox.dir);
