@@ -130,11 +130,18 @@ export class ReplayState {
 /**
  * Step results by key: those of the journal (found through the index, which refers to them by place) and those
  * recorded during this execution.
+ *
+ * Hazard: of the steps completed during this execution only the count is kept, and the keys of those the journal
+ * recorded as failed for good (whose dead-letter entries the run resolves when it completes). Keys are handed out
+ * once per execution, so no other completed key is ever looked up; keeping them all cost every step a hash-table
+ * insert and a long run the memory of all its keys.
  */
 export class StepResults {
   private readonly added = new Map<string, StepRecord>();
-  /** Steps completed during this execution: only their keys are kept (their results are never replayed here). */
-  private readonly completed = new Set<string>();
+  /** Steps the journal recorded as failed for good; undefined when there are none. */
+  private readonly failedBefore: ReadonlySet<string> | undefined;
+  /** Those of them completed during this execution. */
+  private readonly completedAfterFailure = new Set<string>();
   private readonly recorded: ReadonlyMap<string, number>;
   private readonly records: readonly JournalRecord[];
   private newKeys = 0;
@@ -142,6 +149,11 @@ export class StepResults {
   constructor(index: RecordIndex) {
     this.recorded = index.results;
     this.records = index.records;
+    if (index.hadFailures) {
+      const failed = new Set<string>();
+      for (const record of index.records) if (record.type === "step-failed") failed.add(record.key);
+      this.failedBefore = failed;
+    }
   }
 
   get(key: string): StepRecord | undefined {
@@ -151,8 +163,12 @@ export class StepResults {
     return place === undefined ? undefined : (this.records[place] as StepRecord);
   }
 
+  /**
+   * True when step `key` has a result: recorded in the journal, set during this execution, or completed during
+   * this execution after the journal recorded it as failed (see the class comment for the keys not kept).
+   */
   has(key: string): boolean {
-    return this.added.has(key) || this.completed.has(key) || this.recorded.has(key);
+    return this.added.has(key) || this.recorded.has(key) || this.completedAfterFailure.has(key);
   }
 
   set(key: string, record: StepRecord): this {
@@ -161,13 +177,10 @@ export class StepResults {
     return this;
   }
 
-  /**
-   * Notes that step `key` completed during this execution, without keeping its result: keys are handed out once
-   * per execution, so it is never looked up again (a long run does not hold every result in memory).
-   */
+  /** Notes that step `key` completed during this execution, without keeping its result (see the class comment). */
   complete(key: string): void {
-    if (!this.has(key)) this.newKeys++;
-    this.completed.add(key);
+    if (!this.recorded.has(key) && !this.added.has(key)) this.newKeys++;
+    if (this.failedBefore?.has(key)) this.completedAfterFailure.add(key);
   }
 
   /** How many step keys have a result. */
