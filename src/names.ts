@@ -2,9 +2,9 @@
  * Validation of the names that become parts of paths or keys: workflow names, run ids, step names, keys.
  * Everything a user or a CLI argument supplies passes through here before any file is touched.
  */
-import { createHash } from "node:crypto";
 import { createRequire } from "node:module";
 import { UsageError } from "./errors.js";
+import { sha256Hex } from "./sha256.js";
 
 let ulidFactory: ((seedTime?: number) => string) | undefined;
 
@@ -74,7 +74,7 @@ export function checkStepKey(key: unknown): string {
 
 /** A file-name-safe form of a key: the key itself when it is simple, else `~` and a hash. */
 export function keyFileName(key: string): string {
-  return SAFE_KEY.test(key) ? key : `~${createHash("sha256").update(key).digest("hex").slice(0, 40)}`;
+  return SAFE_KEY.test(key) ? key : `~${sha256Hex(key).slice(0, 40)}`;
 }
 
 /** A short printable preview of a hostile value for error messages. */

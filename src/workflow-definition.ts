@@ -1,10 +1,10 @@
 /**
  * A workflow as the engine sees it: name, function, resolved options and the hash of its source.
  */
-import { createHash } from "node:crypto";
 import type { WorkflowContext } from "./context.js";
 import { checkWorkflowName } from "./names.js";
 import { resolveWorkflowOptions, type ResolvedWorkflowOptions, type WorkflowOptions } from "./options.js";
+import { sha256Hex } from "./sha256.js";
 
 /** A workflow function. */
 export type WorkflowFunction<I, O> = (ctx: WorkflowContext, input: I) => Promise<O> | O;
@@ -28,6 +28,6 @@ export function defineWorkflow<I, O>(name: string, fn: WorkflowFunction<I, O>, o
     fn: fn as WorkflowFunction<unknown, unknown>,
     userOptions: options,
     options: resolveWorkflowOptions(options),
-    codeHash: createHash("sha256").update(fn.toString()).digest("hex").slice(0, 16),
+    codeHash: sha256Hex(fn.toString()).slice(0, 16),
   };
 }

@@ -1,4 +1,4 @@
-import * as zlib from "node:zlib";
+import { createRequire } from "node:module";
 
 type Crc32 = (data: string | Uint8Array, initial?: number) => number;
 
@@ -22,8 +22,18 @@ function makeTable(): Uint32Array {
   return t;
 }
 
+let native: Crc32 | undefined;
+
 /**
  * CRC-32 (IEEE) of a UTF-8 string or bytes, continuing from `initial`: native `zlib.crc32` where Node has it
- * (>= 20.15), else a portable table implementation with the same results.
+ * (>= 20.15), else a portable table implementation with the same results. `node:zlib` is loaded on the first
+ * call (a journal read or written), not when steplog is imported.
  */
-export const crc32: Crc32 = (zlib as unknown as { crc32?: Crc32 }).crc32 ?? crc32Portable;
+export function crc32(data: string | Uint8Array, initial?: number): number {
+  return (native ??= loadNative())(data, initial);
+}
+
+function loadNative(): Crc32 {
+  const zlib = createRequire(import.meta.url)("node:zlib") as { crc32?: Crc32 };
+  return zlib.crc32 ?? crc32Portable;
+}

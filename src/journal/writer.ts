@@ -8,8 +8,8 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { randomBytes } from "node:crypto";
 import { LockLostError, PersistenceError, messageOf } from "../errors.js";
+import { randomHex } from "../random-token.js";
 import { frameLine } from "./codec.js";
 import { copyPrefix, fsyncDirectory, fsyncDirectoryInBackground, openAppend, openAppendAsync, openError } from "./file-io.js";
 import { scheduleFlush, unscheduleFlush } from "./group-commit.js";
@@ -170,7 +170,7 @@ export class JournalWriter {
     } catch (error) {
       throw openError(file, error);
     }
-    const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`);
+    const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${randomHex(12)}.tmp`);
     let fd: number | undefined;
     try {
       fd = fs.openSync(tmp, O_WRONLY | O_APPEND | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600);

@@ -16,9 +16,9 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { randomBytes } from "node:crypto";
 import { systemClock } from "../clock.js";
 import { LockLostError, PersistenceError, UsageError, messageOf } from "../errors.js";
+import { randomHex } from "../random-token.js";
 import type { LockBusy, LockOptions, LockOwner, RunLease } from "../store/store.js";
 import {
   OWNER_PREFIX, checkDirectory, ensureLockDir, errnoCode, ignoreCodes, lockExists, lockPaths, lstatOrUndefined,
@@ -246,7 +246,7 @@ let tokenCount = 0;
  * take their locks at once. Within one attempt they run in the same order as before.
  */
 async function prepareAttempt(paths: LockPaths): Promise<Attempt> {
-  tokenPrefix ??= `${process.pid}-${randomBytes(4).toString("hex")}`;
+  tokenPrefix ??= `${process.pid}-${randomHex(8)}`;
   const token = `${tokenPrefix}-${tokenCount++}`;
   const epochBase = await readEpochAsync(paths.epoch);
   const attempt: Attempt = {

@@ -2,7 +2,6 @@
  * `ctx.now()`, `ctx.random()`, `ctx.uuid()` and `ctx.patched(id)`: values journaled on first execution and
  * read back on replay, so that replay takes the same path.
  */
-import { randomUUID } from "node:crypto";
 import type { CallKind, PatchRecord, StepRecord } from "../journal/records.js";
 import type { ActiveRun } from "./active-run.js";
 
@@ -25,7 +24,7 @@ export const journaledNow = (run: ActiveRun) => journaledValue(run, "now", () =>
 /** `ctx.random()`. */
 export const journaledRandom = (run: ActiveRun) => journaledValue(run, "random", () => Math.random());
 /** `ctx.uuid()`. */
-export const journaledUuid = (run: ActiveRun) => journaledValue(run, "uuid", () => randomUUID());
+export const journaledUuid = (run: ActiveRun) => journaledValue(run, "uuid", () => globalThis.crypto.randomUUID());
 
 /**
  * `ctx.patched(id)`: a run that reaches the patch point for the first time records `true` if it has no recorded
