@@ -1,6 +1,7 @@
 /**
  * `workflow(name, fn, options)`: the definition users write, with `.run()` for programs and `.main()` for scripts.
  */
+import { runMain } from "./main/main.js";
 import type { WorkflowContext } from "./context.js";
 import { currentEntry } from "./main/entry.js";
 import type { MainOptions } from "./main/main-options.js";
@@ -73,7 +74,6 @@ export function workflow<I = unknown, O = unknown>(
     run: (input, runOptions = {}) => runProgrammatic(definition, input, runOptions) as Promise<Awaited<O>>,
     fork: (runId, forkOptions) => forkRun(definition, runId, forkOptions) as Promise<Awaited<O>>,
     main: async (mainOptions = {}) => {
-      const { runMain } = await import("./main/main.js");
       await runMain(definition, mainOptions);
     },
   };

@@ -17,11 +17,11 @@ import type { WorkflowDefinition } from "../workflow-definition.js";
 import { parseScriptArgs, scriptHelp, type ScriptArgs } from "./args.js";
 import { callerFile, currentEntry, isEntryFile } from "./entry.js";
 import type { MainOptions } from "./main-options.js";
+import * as reporting from "./report-outcome.js";
 
 const SIGNAL_EXIT: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
 
-/** The report of how a run ended (and the envelope module) loads once the run is over, not before its first step. */
-const loadReporting = () => import("./report-outcome.js");
+const loadReporting = async () => reporting;
 
 /** Runs the workflow as the process's main program, unless the caller is not the entry file. */
 export async function runMain(definition: WorkflowDefinition, options: MainOptions): Promise<void> {

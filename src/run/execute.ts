@@ -12,8 +12,9 @@ import { checkKey, checkRunId, newUlid } from "../names.js";
 import type { OnLocked, RunLease, RunLog, Store } from "../store/store.js";
 import { isLockBusy } from "../store/store.js";
 import type { WorkflowDefinition } from "../workflow-definition.js";
-import type { BodyResult } from "./execute-body.js";
-import type { ReplayState } from "./replay-state.js";
+import { executeBody, type BodyResult } from "./execute-body.js";
+import { fenceLog } from "./fenced-log.js";
+import { ReplayState } from "./replay-state.js";
 
 /** What to execute and how. */
 export interface ExecuteRequest {
@@ -60,9 +61,6 @@ export type RunOutcome =
 export async function executeRun(req: ExecuteRequest): Promise<RunOutcome> {
   const workflow = req.definition.name;
   let runId = req.runId;
-  // Starts loading the run's modules now: their file reads overlap the lock's and the journal's I/O.
-  void loadRunModules().catch(() => undefined);
-  void loadBody().catch(() => undefined);
   try {
     let key = req.key;
     if (runId !== undefined) {
@@ -96,7 +94,6 @@ export async function executeRun(req: ExecuteRequest): Promise<RunOutcome> {
     try {
       const target = await openTarget(req, lockKey, lease, newRunId);
       if ("outcome" in target) return target.outcome;
-      const { fenceLog } = await loadRunModules();
       const opened = { ...target, log: fenceLog(target.log, lost.signal), lockLost: lost.signal };
       runId = opened.header.runId;
       req.onRunId?.(runId);
@@ -155,7 +152,6 @@ async function openTarget(req: ExecuteRequest, key: string, lease: RunLease, giv
             `To start a new run with the new input, add --fresh; to resume the unfinished run, drop --input`,
         );
       }
-      const { ReplayState } = await loadRunModules();
       const state = new ReplayState(run.records);
       if (run.tornTail) req.listeners.forEach((l) => safeCall(l, { type: "run:warning", runId: run.header.runId, workflow: definition.name, at: Date.now(), message: `discarded an incomplete last line (${run.tornTail!.bytes} bytes) at ${run.location}:${run.tornTail!.line}; it was being written when the process stopped` }));
       const epoch = Math.max(lease.epoch, state.journalEpoch + 1);
@@ -169,7 +165,6 @@ async function openTarget(req: ExecuteRequest, key: string, lease: RunLease, giv
     startedAt: definition.options.clock.now(),
   };
   if (req.parent) header.parent = req.parent;
-  const { ReplayState } = await loadRunModules();
   const log = await store.createRun(header, logOptions);
   return { header, epoch: lease.epoch, log, state: new ReplayState([]), input: req.input, resumed: false };
 }
@@ -179,7 +174,6 @@ async function finish(req: ExecuteRequest, opened: OpenedRun & { lockLost: Abort
   const base = { runId: header.runId, workflow: header.workflow };
   let result: BodyResult;
   try {
-    const { executeBody } = await loadBody();
     result = await executeBody(req, opened);
   } finally {
     await opened.log.close().catch(() => undefined);
@@ -196,18 +190,6 @@ async function finish(req: ExecuteRequest, opened: OpenedRun & { lockLost: Abort
     case "interrupted":
       return { status: "interrupted", ...base, reason: result.reason };
   }
-}
-
-let runModules: Promise<typeof import("./replay-state.js") & typeof import("./fenced-log.js")> | undefined;
-/** The replay index and the fenced log load with the first run to execute, not when steplog is imported. */
-function loadRunModules(): Promise<typeof import("./replay-state.js") & typeof import("./fenced-log.js")> {
-  return (runModules ??= Promise.all([import("./replay-state.js"), import("./fenced-log.js")]).then(([replay, fenced]) => ({ ...replay, ...fenced })));
-}
-
-let bodyModule: Promise<typeof import("./execute-body.js")> | undefined;
-/** The workflow context, steps and policies load with the first run to execute, not when steplog is imported. */
-function loadBody(): Promise<typeof import("./execute-body.js")> {
-  return (bodyModule ??= import("./execute-body.js"));
 }
 
 function encodeInput(input: unknown): EncodedValue {

@@ -1,6 +1,7 @@
 /**
  * The embedded default store: files under a state directory, no server.
  */
+import { acquireFileLock } from "../../lock/file-lock.js";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { PersistenceError, UsageError, messageOf } from "../../errors.js";
@@ -185,8 +186,6 @@ class FileStore implements Store {
   async lock(workflow: string, key: string, options: LockOptions): Promise<RunLease | LockBusy> {
     ensureDir(this.layout.locksDir, this.layout.root);
     const lockOptions = this.options.lockStaleMs === undefined ? options : { ...options, staleMs: this.options.lockStaleMs };
-    // The lock's modules load with the first lock, not when steplog is imported.
-    const { acquireFileLock } = await import("../../lock/file-lock.js");
     return acquireFileLock(this.layout.locksDir, this.layout.lockName(workflow, key), lockOptions);
   }
 
