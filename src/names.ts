@@ -2,7 +2,7 @@
  * Validation of the names that become parts of paths or keys: workflow names, run ids, step names, keys.
  * Everything a user or a CLI argument supplies passes through here before any file is touched.
  */
-import { createRequire } from "node:module";
+import { createRequire } from "./builtins.js";
 import { UsageError } from "./errors.js";
 import { sha256Hex } from "./sha256.js";
 

@@ -1,7 +1,7 @@
 /**
  * Option types of every entry point, each field with its default, and the functions that resolve them.
  */
-import * as path from "node:path";
+import { path } from "./builtins.js";
 import { systemClock, type Clock, type RandomSource } from "./clock.js";
 import { UsageError } from "./errors.js";
 import type { RunEventListener } from "./events.js";

@@ -3,9 +3,7 @@
  * the nearest folder above this code whose package.json is steplog's. The code runs from `src/` (tests, tsx), or
  * from `dist/`, where it is bundled into entry files and shared chunks at different depths.
  */
-import * as fs from "node:fs";
-import * as path from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, fs, path } from "./builtins.js";
 
 let root: string | undefined;
 

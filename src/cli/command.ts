@@ -2,7 +2,7 @@
  * The shape of one `steplog` command and what every command receives: its parsed flags, the state directory,
  * output helpers that honour `--json` and color, and the store (opened on first use).
  */
-import * as path from "node:path";
+import { path } from "../builtins.js";
 import type { ParseArgsConfig } from "node:util";
 import type { Store } from "../store/store.js";
 import type { Palette } from "./format.js";

@@ -2,7 +2,7 @@
  * Removing a finished run from the selected store (`steplog gc`, and `steplog import`/`export` replacing a copy
  * that was moved away): its journal and inbox directory in the file store, its rows on PostgreSQL.
  */
-import * as fs from "node:fs";
+import { fs } from "../builtins.js";
 import { PersistenceError, UsageError, messageOf } from "../errors.js";
 import { lockPaths } from "../lock/lock-files.js";
 import type { PostgresStore } from "../store/postgres/postgres-store.js";

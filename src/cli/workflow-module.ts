@@ -2,8 +2,7 @@
  * Importing a user's workflow module (`check --module`, `worker --module`) and collecting the workflows it
  * exports. Importing runs the module's top level, but a `main()` in it does not run: the entry script is the CLI.
  */
-import * as path from "node:path";
-import { pathToFileURL } from "node:url";
+import { path, pathToFileURL } from "../builtins.js";
 import { UsageError, messageOf } from "../errors.js";
 import { definitionOf, type Workflow } from "../workflow.js";
 import type { WorkflowDefinition } from "../workflow-definition.js";

@@ -3,7 +3,7 @@
  * field (`{` + the rest) and is chained: it starts from the previous line's CRC. So a torn tail is told apart
  * from damage in the middle, and a deleted, duplicated or swapped line breaks the chain at the next line.
  */
-import { isAscii } from "node:buffer";
+import { isAscii } from "../builtins.js";
 import { crc32 } from "./crc32.js";
 
 const PREFIX = '{"crc":"';

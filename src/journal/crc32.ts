@@ -1,4 +1,4 @@
-import { createRequire } from "node:module";
+import { createRequire } from "../builtins.js";
 
 type Crc32 = (data: string | Uint8Array, initial?: number) => number;
 

@@ -2,7 +2,7 @@
  * File operations of the journal: opening for append without following links (on this thread or the thread
  * pool), fsyncing directories, and copying a journal's good prefix into a new file.
  */
-import * as fs from "node:fs";
+import { fs } from "../builtins.js";
 import { PersistenceError, messageOf } from "../errors.js";
 
 const { O_WRONLY, O_APPEND, O_CREAT, O_EXCL, O_NOFOLLOW, O_RDONLY, O_DIRECTORY } = fs.constants;

@@ -2,7 +2,7 @@
  * Recovery: reads a journal, verifies every line's chained checksum and the record rules, discards and reports
  * a torn last line, and refuses anything else with JournalCorruptError naming file and line.
  */
-import * as fs from "node:fs";
+import { fs } from "../builtins.js";
 import { JournalCorruptError, PersistenceError, messageOf } from "../errors.js";
 import { unframeLines } from "./codec.js";
 import { RecordIndex, attachIndex } from "./record-index.js";

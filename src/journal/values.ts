@@ -3,7 +3,7 @@
  * private superjson instance after a check that it will read back unchanged. A value that would not is
  * refused with the path of the offending part.
  */
-import { createRequire } from "node:module";
+import { createRequire } from "../builtins.js";
 import type { SuperJSON } from "superjson";
 import { InternalError, PersistenceError, messageOf } from "../errors.js";
 import { encodeCommonValue } from "./common-values.js";

@@ -6,8 +6,7 @@
  * Hazard: after any write or fsync error the file is truncated back to the last good (for fsync: last synced)
  * offset, the writer refuses every later append, and the error is a PersistenceError (exit 60).
  */
-import * as fs from "node:fs";
-import * as path from "node:path";
+import { fs, path } from "../builtins.js";
 import { LockLostError, PersistenceError, messageOf } from "../errors.js";
 import { randomHex } from "../random-token.js";
 import { frameLine } from "./codec.js";

@@ -14,8 +14,7 @@
  * unique to that holder: one unlink succeeds, it can never touch a later holder, and the empty directory it
  * leaves is replaced by exactly one rename. rmdir, whoever calls it, cannot remove a held lock.
  */
-import * as fs from "node:fs";
-import * as path from "node:path";
+import { fs, path } from "../builtins.js";
 import { systemClock } from "../clock.js";
 import { LockLostError, PersistenceError, UsageError, messageOf } from "../errors.js";
 import { randomHex } from "../random-token.js";

@@ -2,8 +2,8 @@
  * The files of the file lock: where a lock lives (`<dir>/<name>.lock`, `<name>.epoch`), reading a held lock and
  * its owner record, and the small fs helpers that refuse symlinks where a directory belongs.
  */
-import * as fs from "node:fs";
-import * as path from "node:path";
+import { fs, path } from "../builtins.js";
+import type { Stats } from "node:fs";
 import { PersistenceError, UsageError, messageOf } from "../errors.js";
 import { parseOwnerRecord, type OwnerRecord } from "./owner.js";
 
@@ -103,7 +103,7 @@ export function ignoreCodes<T>(action: () => T, ...codes: string[]): T | undefin
 }
 
 /** lstat, or undefined when the path does not exist. */
-export function lstatOrUndefined(file: string): fs.Stats | undefined {
+export function lstatOrUndefined(file: string): Stats | undefined {
   try {
     return fs.lstatSync(file);
   } catch (error) {
@@ -113,7 +113,7 @@ export function lstatOrUndefined(file: string): fs.Stats | undefined {
 }
 
 /** Refuses a symlink or a non-directory where a directory belongs (a missing one passes). */
-export function checkDirectory(file: string, stat: fs.Stats | undefined, what: string): void {
+export function checkDirectory(file: string, stat: Stats | undefined, what: string): void {
   if (stat?.isSymbolicLink()) {
     throw new PersistenceError(`${what} ${file} is a symbolic link; steplog refuses to follow links in its state directory`);
   }

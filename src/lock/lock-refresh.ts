@@ -8,8 +8,8 @@
  * first step. Until the take-over the lock is held all the same (its owner record names this process and the lock
  * time is the moment it was taken); only the first refresh, due `updateMs` later, needs proper-lockfile.
  */
-import * as fs from "node:fs";
-import { createRequire } from "node:module";
+import { createRequire, fs } from "../builtins.js";
+import type { Stats } from "node:fs";
 import type lockfileModule from "proper-lockfile";
 
 /** The lock held by one holder, as proper-lockfile sees it. */
@@ -125,7 +125,7 @@ export class LockRefresh {
       mkdir: (_path: string, done: (error: Error | null) => void) => process.nextTick(done, held.isOurs() ? null : gone()),
       // proper-lockfile's stat also proves the lock is still this holder's: its mtime check alone can miss a
       // takeover, since its first mtime is rounded to the second and a new holder within it gets the same.
-      stat: (file: string, callback: (error: Error | null, stat?: fs.Stats) => void) => {
+      stat: (file: string, callback: (error: Error | null, stat?: Stats) => void) => {
         if (!held.isOurs()) return process.nextTick(callback, gone());
         fs.stat(file, callback);
       },

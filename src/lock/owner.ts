@@ -3,7 +3,7 @@
  * the process to tell later whether it still exists), and the epoch file that hands each new owner a higher
  * epoch (a fencing token).
  */
-import * as fs from "node:fs";
+import { fs } from "../builtins.js";
 import { PersistenceError, messageOf } from "../errors.js";
 import type { LockOwner } from "../store/store.js";
 import { currentProcessIdentity, probeProcess } from "./process-start.js";

@@ -3,8 +3,7 @@
  * mistaken for the process that took a lock), whether it is a zombie, the boot it belongs to and its pid
  * namespace. Where /proc is missing every reading is `undefined`, and liveness rests on `process.kill(pid, 0)`.
  */
-import * as fs from "node:fs";
-import * as os from "node:os";
+import { fs, os } from "../builtins.js";
 
 /** This process as an owner record names it. Fields that cannot be read on this platform are `undefined`. */
 export interface ProcessIdentity {

@@ -4,8 +4,7 @@
  * (see JournalWriter.reopen) so that the old owner, if it wakes up, cannot add records anyone reads. Without the
  * marker (a clean release, or an owner known to be dead) resuming a run costs no copy.
  */
-import * as fs from "node:fs";
-import * as path from "node:path";
+import { fs, path } from "../builtins.js";
 
 function markerPath(lockDir: string, name: string): string {
   return path.join(lockDir, `${name}.takeover`);

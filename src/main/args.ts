@@ -2,8 +2,7 @@
  * The command line of a workflow script: `--input JSON|@file`, `--key`, `--run-id`, `--fresh`, `--dir`,
  * `--json`, `--log pretty|plain|json`, `--help`.
  */
-import * as fs from "node:fs";
-import { createRequire } from "node:module";
+import { createRequire, fs } from "../builtins.js";
 import { UsageError, messageOf } from "../errors.js";
 import { checkKey, checkRunId } from "../names.js";
 

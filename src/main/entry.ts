@@ -2,9 +2,7 @@
  * The entry point of the process: recorded in each run header (so `steplog resume` can start it again) and used
  * by `main()` to run only when its file is the one node was started with.
  */
-import * as fs from "node:fs";
-import * as path from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, fs, path } from "../builtins.js";
 import type { EntryPoint } from "../journal/records.js";
 import { packageRoot } from "../package-root.js";
 

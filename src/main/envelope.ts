@@ -1,7 +1,7 @@
 /**
  * The `--json` envelope of DESIGN 10 and the plain result printed on stdout.
  */
-import * as path from "node:path";
+import { path } from "../builtins.js";
 import type { WaitInfo } from "../events.js";
 import type { StoredError } from "../journal/records.js";
 

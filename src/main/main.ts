@@ -2,7 +2,7 @@
  * `wf.main()`: the script entry. Owns the process: parses flags, installs signal handlers, runs, prints the
  * result (or the `--json` envelope) on stdout, reports on stderr, and exits with the code of DESIGN 10.
  */
-import * as path from "node:path";
+import { path } from "../builtins.js";
 import type { RunEventListener } from "../events.js";
 import { ExitCode } from "../exit-codes.js";
 import { storeError } from "../journal/values.js";

@@ -4,8 +4,7 @@
  * as `--dir` (file store) or STEPLOG_DATABASE_URL / STEPLOG_DATABASE_SCHEMA in the environment (PostgreSQL).
  */
 import { spawn, type ChildProcess, type StdioOptions } from "node:child_process";
-import * as fs from "node:fs";
-import { constants as osConstants } from "node:os";
+import { fs, os } from "../builtins.js";
 import { UsageError } from "../errors.js";
 import type { RunHeader } from "../journal/records.js";
 import { shellQuote } from "./envelope.js";
@@ -80,7 +79,7 @@ export function startRerun(plan: RerunPlan, stdio: StdioOptions): { child: Child
   const child = spawn(plan.execPath, plan.args, { cwd: plan.cwd, env: plan.env, stdio });
   const exited = new Promise<number>((resolve) => {
     child.once("error", () => resolve(127));
-    child.once("exit", (code, signal) => resolve(code ?? 128 + (signal ? (osConstants.signals[signal] ?? 0) : 0)));
+    child.once("exit", (code, signal) => resolve(code ?? 128 + (signal ? (os.constants.signals[signal] ?? 0) : 0)));
   });
   return { child, exited };
 }

@@ -2,7 +2,7 @@
  * The retry policy: p-retry runs the attempts after a first failure; steplog decides which errors are retried and
  * computes each delay itself, so that the injected clock and random source drive it (p-retry is given zero delays).
  */
-import { createRequire } from "node:module";
+import { createRequire } from "../builtins.js";
 import type { Clock, RandomSource } from "../clock.js";
 import {
   CircuitOpenError,

@@ -2,7 +2,7 @@
  * Executing a run: pick the run (new, resumed, or already completed), take the lock, run the workflow function
  * with replay, and journal how it ended. Used by `wf.run()`, `wf.main()`, child runs and the engine.
  */
-import { hostname } from "node:os";
+import { os } from "../builtins.js";
 import { LockHeldError, LockLostError, UsageError } from "../errors.js";
 import type { RunEventListener, WaitInfo } from "../events.js";
 import { exitCodeFor } from "../exit-codes.js";
@@ -161,7 +161,7 @@ async function openTarget(req: ExecuteRequest, key: string, lease: RunLease, giv
   const newRunId = givenRunId ?? newUlid(definition.options.clock.now());
   const header: RunHeader = {
     v: 1, type: "run", runId: newRunId, workflow: definition.name, key: req.key === undefined ? newRunId : key,
-    input: encodeInput(req.input), codeHash: definition.codeHash, entry: req.entry, host: hostname(), pid: process.pid,
+    input: encodeInput(req.input), codeHash: definition.codeHash, entry: req.entry, host: os.hostname(), pid: process.pid,
     startedAt: definition.options.clock.now(),
   };
   if (req.parent) header.parent = req.parent;

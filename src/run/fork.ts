@@ -3,7 +3,7 @@
  * there (DBOS "fork", Inngest "rerun from step"). The copied records are written into the new run's journal
  * before it starts, so the new run is an ordinary run that resumes.
  */
-import { hostname } from "node:os";
+import { os } from "../builtins.js";
 import { UsageError } from "../errors.js";
 import type { EntryPoint, JournalRecord, RunHeader } from "../journal/records.js";
 import type { Durability } from "../journal/writer.js";
@@ -90,7 +90,7 @@ export async function forkStoredRun(store: Store, sourceRunId: string, options: 
   const runId = newUlid(now);
   const header: RunHeader = {
     v: 1, type: "run", runId, workflow: name, key: options.key ?? source.header.key, input: source.header.input,
-    codeHash: target.codeHash ?? source.header.codeHash, entry: target.entry ?? source.header.entry, host: hostname(),
+    codeHash: target.codeHash ?? source.header.codeHash, entry: target.entry ?? source.header.entry, host: os.hostname(),
     pid: process.pid, startedAt: now,
     forkOf: options.steps === undefined ? { runId: sourceRunId, fromStep: options.fromStep } : { runId: sourceRunId, steps: options.steps },
   };

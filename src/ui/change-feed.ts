@@ -5,8 +5,8 @@
  * polled: a fingerprint of recent runs, running runs' record counts, the DLQ and breakers. Either way,
  * listeners are called at most once per `throttleMs`, and nothing is watched while nobody listens.
  */
-import * as fs from "node:fs";
-import * as path from "node:path";
+import { fs, path } from "../builtins.js";
+import type { FSWatcher } from "node:fs";
 import type { Store } from "../store/store.js";
 
 /** Options of {@link createChangeFeed}. */
@@ -75,7 +75,7 @@ export function createChangeFeed(options: ChangeFeedOptions): ChangeFeed {
 }
 
 function watchDirectories(root: string, onChange: () => void, pollMs: number): () => void {
-  const watchers = new Map<string, fs.FSWatcher>();
+  const watchers = new Map<string, FSWatcher>();
   const watch = (dir: string, rescan: boolean) => {
     if (watchers.has(dir)) return;
     try {

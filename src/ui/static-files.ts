@@ -3,9 +3,7 @@
  * set is read once: only plain file names are served, so no request can reach another file. The page gets
  * the per-process action token in a meta tag.
  */
-import * as fs from "node:fs";
-import * as path from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, fs, path } from "../builtins.js";
 import { packageRoot } from "../package-root.js";
 
 const TYPES: Record<string, string> = {

@@ -2,7 +2,7 @@
  * `steplog check <journal...> --module <file> [--workflow NAME]`: replays saved journals against the current
  * workflow code without running any step.
  */
-import * as path from "node:path";
+import { path } from "../../builtins.js";
 import { UsageError, messageOf } from "../../errors.js";
 import { readJournal } from "../../journal/reader.js";
 import { checkWorkflowName } from "../../names.js";

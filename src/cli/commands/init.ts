@@ -1,8 +1,7 @@
 /**
  * `steplog init [--template NAME] [--list]`: copies a starter workflow from the package's `templates/`.
  */
-import * as fs from "node:fs";
-import * as path from "node:path";
+import { fs, path } from "../../builtins.js";
 import { UsageError, messageOf } from "../../errors.js";
 import type { Command } from "../command.js";
 import { packageRoot } from "../../package-root.js";

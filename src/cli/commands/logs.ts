@@ -3,7 +3,8 @@
  * run ends or suspends.
  */
 import { EventEmitter } from "node:events";
-import * as fs from "node:fs";
+import { fs } from "../../builtins.js";
+import type { FSWatcher } from "node:fs";
 import type { JournalRecord } from "../../journal/records.js";
 import type { LoadedRun } from "../../store/store.js";
 import type { Cli, Command } from "../command.js";
@@ -75,11 +76,11 @@ Examples:
 };
 
 /** Change notifications for a run's records: the journal file's, or on PostgreSQL a poll every half second. */
-function watchRecords(cli: Cli, location: string): Pick<fs.FSWatcher, "on" | "close"> {
+function watchRecords(cli: Cli, location: string): Pick<FSWatcher, "on" | "close"> {
   if (cli.databaseUrl === undefined) return fs.watch(location, { persistent: true });
   const emitter = new EventEmitter();
   const timer = setInterval(() => emitter.emit("change"), POLL_MS);
-  return Object.assign(emitter, { close: () => clearInterval(timer) }) as unknown as Pick<fs.FSWatcher, "on" | "close">;
+  return Object.assign(emitter, { close: () => clearInterval(timer) }) as unknown as Pick<FSWatcher, "on" | "close">;
 }
 
 function isStop(record: JournalRecord | undefined): boolean {

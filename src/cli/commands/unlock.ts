@@ -1,8 +1,7 @@
 /**
  * `steplog unlock <workflow> [--key K] [--force]`: removes a stuck lock of (workflow, key).
  */
-import { hostname } from "node:os";
-import * as path from "node:path";
+import { os, path } from "../../builtins.js";
 import { UsageError } from "../../errors.js";
 import { forceUnlock, readLockOwner } from "../../lock/file-lock.js";
 import { checkKey, checkWorkflowName, keyFileName } from "../../names.js";
@@ -63,7 +62,7 @@ Examples:
 
 /** True when alive, false when gone, undefined when it cannot be told (another host). */
 function ownerAlive(owner: LockOwner): boolean | undefined {
-  if (owner.host !== hostname()) return undefined;
+  if (owner.host !== os.hostname()) return undefined;
   try {
     process.kill(owner.pid, 0);
     return true;

@@ -1,7 +1,7 @@
 /**
  * The file store's breaker states: `<dir>/breakers.json`, replaced atomically on every save.
  */
-import * as fs from "node:fs";
+import { fs } from "../../builtins.js";
 import type { BreakerState, BreakerStore } from "../store.js";
 import { ensureDir, writeFileAtomic, type Layout } from "./layout.js";
 

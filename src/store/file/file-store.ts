@@ -2,8 +2,7 @@
  * The embedded default store: files under a state directory, no server.
  */
 import { acquireFileLock } from "../../lock/file-lock.js";
-import * as fs from "node:fs";
-import * as path from "node:path";
+import { fs, path } from "../../builtins.js";
 import { PersistenceError, UsageError, messageOf } from "../../errors.js";
 import type { EncodedValue, JournalRecord, RunHeader } from "../../journal/records.js";
 import { readJournal } from "../../journal/reader.js";

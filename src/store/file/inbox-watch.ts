@@ -11,8 +11,8 @@
  * including the negative ones each run's lookup of its own directory leaves, so restarting it whenever the
  * count of runs in memory drops to zero cost a long-lived process more with every run it had run.
  */
-import * as fs from "node:fs";
-import * as path from "node:path";
+import { fs, path } from "../../builtins.js";
+import type { FSWatcher } from "node:fs";
 import { ensureDir, removeEmptyDir, type Layout } from "./layout.js";
 
 /** One run's inbox as watched. */
@@ -20,7 +20,7 @@ interface WatchedInbox {
   dir: string;
   listeners: Set<() => void>;
   /** The run directory's own watcher, once the directory exists. */
-  watcher: fs.FSWatcher | undefined;
+  watcher: FSWatcher | undefined;
   /** The directory's entries at the last poll. */
   lastSeen: string;
 }
@@ -28,7 +28,7 @@ interface WatchedInbox {
 /** The inbox watchers of one file store. */
 export class InboxWatchers {
   private readonly runs = new Map<string, WatchedInbox>();
-  private parentWatcher: fs.FSWatcher | undefined;
+  private parentWatcher: FSWatcher | undefined;
   private poll: NodeJS.Timeout | undefined;
 
   constructor(private readonly layout: Layout) {}

@@ -2,8 +2,7 @@
  * The file store's inbox: events delivered to a run while it is not in memory, and cancellation requests.
  * One file per message (`<messageId>.json`, written atomically), `cancel.json` for a cancellation.
  */
-import * as fs from "node:fs";
-import * as path from "node:path";
+import { fs, path } from "../../builtins.js";
 import { PersistenceError, messageOf } from "../../errors.js";
 import type { EncodedValue } from "../../journal/records.js";
 import type { InboxMessage } from "../store.js";

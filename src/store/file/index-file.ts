@@ -2,7 +2,7 @@
  * Index files: independent checksummed lines (not chained), appended with the journal writer. They are a
  * cache of what the journals say, so a damaged line is skipped rather than fatal.
  */
-import * as fs from "node:fs";
+import { fs } from "../../builtins.js";
 import { unframeLine } from "../../journal/codec.js";
 import { JournalWriter, type Durability } from "../../journal/writer.js";
 import { readFileNoFollow } from "../../journal/reader.js";

@@ -8,8 +8,8 @@
  *   <dir>/locks/                            one lock per (workflow, key)
  *   <dir>/dlq.jsonl, <dir>/breakers.json
  */
-import * as fs from "node:fs";
-import * as path from "node:path";
+import { fs, path } from "../../builtins.js";
+import type { Stats } from "node:fs";
 import { PersistenceError, messageOf } from "../../errors.js";
 import { checkRunId, checkWorkflowName, keyFileName } from "../../names.js";
 
@@ -105,7 +105,7 @@ function mkdirSafe(dir: string, isRoot: boolean): void {
  * Refuses a directory another local user could write into (owned by another user, or writable by every user):
  * that user could plant journals or links in it. A group-writable directory is allowed (a shared group).
  */
-function checkNotShared(dir: string, stat: fs.Stats): void {
+function checkNotShared(dir: string, stat: Stats): void {
   const uid = process.getuid?.();
   if (uid !== undefined && stat.uid !== uid) {
     throw new PersistenceError(`${dir} belongs to another user (uid ${stat.uid}; this process runs as uid ${uid}); steplog refuses a state directory another user controls. Use a directory of your own`);

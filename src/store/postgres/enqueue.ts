@@ -2,7 +2,7 @@
  * Starting a run for the workers: the run is created in the store, not executed here; any worker with the
  * workflow picks it up.
  */
-import { hostname } from "node:os";
+import { os } from "../../builtins.js";
 import { ulid } from "ulid";
 import { UsageError } from "../../errors.js";
 import type { RunHeader } from "../../journal/records.js";
@@ -60,7 +60,7 @@ export async function enqueueDefinition(store: PostgresStore, definition: Workfl
   const key = options.key === undefined ? runId : checkKey(options.key);
   const header: RunHeader = {
     v: 1, type: "run", runId, workflow: definition.name, key, input: encoded, codeHash: definition.codeHash,
-    entry: currentEntry(), host: hostname(), pid: process.pid, startedAt: definition.options.clock.now(),
+    entry: currentEntry(), host: os.hostname(), pid: process.pid, startedAt: definition.options.clock.now(),
   };
   const { db } = store;
   const run = { runId, workflow: definition.name, key, header: JSON.stringify(header), startedAt: header.startedAt };

@@ -4,7 +4,7 @@
  * epoch moved on (another holder took it after it expired) is lost: its holder is told, and every record it
  * still tries to write is refused by the epoch check.
  */
-import { hostname } from "node:os";
+import { os } from "../../builtins.js";
 import { LockLostError } from "../../errors.js";
 import type { LockOwner, RunLease } from "../store.js";
 import type { Batcher } from "./batcher.js";
@@ -26,7 +26,7 @@ export class PostgresLease implements RunLease {
     since: number,
     private readonly onLost: ((error: Error) => void) | undefined,
   ) {
-    this.owner = { pid: process.pid, host: hostname(), since, epoch };
+    this.owner = { pid: process.pid, host: os.hostname(), since, epoch };
     keeper.add(this);
   }
 

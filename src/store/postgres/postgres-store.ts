@@ -3,7 +3,7 @@
  * are one row each (the journal's JSON), locks are leases with epochs checked by every write, the inbox and
  * cancellations notify watchers through LISTEN/NOTIFY.
  */
-import { hostname } from "node:os";
+import { os } from "../../builtins.js";
 import { randomBytes } from "node:crypto";
 import { ulid } from "ulid";
 import { JournalCorruptError, LockLostError, UsageError } from "../../errors.js";
@@ -69,7 +69,7 @@ export class PostgresStore implements Store {
   /** @internal */
   readonly leases: LeaseKeeper;
   /** Identifies this store instance as a lease holder. */
-  readonly holderId = `${hostname()}:${process.pid}:${randomBytes(4).toString("hex")}`;
+  readonly holderId = `${os.hostname()}:${process.pid}:${randomBytes(4).toString("hex")}`;
   private readonly queue: AppendQueue;
   /** @internal Per-run statements shared by the concurrent runs of this process. */
   readonly shared: SharedStatements;

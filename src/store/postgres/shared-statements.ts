@@ -2,7 +2,7 @@
  * The per-run statements of a store, each shared by the concurrent runs of this process (see Batcher): taking
  * and releasing leases, creating, reading and reopening runs, reading cancellation requests, enqueueing runs.
  */
-import { hostname } from "node:os";
+import { os } from "../../builtins.js";
 import type { RunStatus } from "../store.js";
 import { Batcher, RETRY_ALONE } from "./batcher.js";
 import type { Db } from "./db.js";
@@ -76,7 +76,7 @@ export class SharedStatements {
       const taken = [...first.values()];
       const rows = await db.query<{ workflow: string; key: string; epoch: string }>("lease acquire", db.statement("lease_acquire", acquireLeasesSql), [
         taken.map((t) => t.workflow), taken.map((t) => t.key), taken.map((t) => t.since), taken.map((t) => t.minEpoch),
-        holderId, process.pid, hostname(), leaseMs,
+        holderId, process.pid, os.hostname(), leaseMs,
       ]);
       const epochs = new Map(rows.map((r) => [pairKey(r), Number(r.epoch)]));
       // A second request for a key in the same batch finds it held by the first.

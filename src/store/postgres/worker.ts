@@ -4,7 +4,7 @@
  * `wf.run()`, renews the leases while they run, and wakes on LISTEN/NOTIFY or, as a fallback, a poll. A worker
  * that dies or stalls loses its leases; others resume its runs from their records.
  */
-import { hostname } from "node:os";
+import { os } from "../../builtins.js";
 import { LockLostError } from "../../errors.js";
 import type { RunEventListener } from "../../events.js";
 import { currentEntry } from "../../main/entry.js";
@@ -197,7 +197,7 @@ class PostgresWorker implements Worker {
     const { db } = this.store;
     const since = Date.now();
     const rows = await db.query<{ run_id: string; workflow: string; key: string; epoch: string }>("claim runs", db.statement("claim", claimRunsSql), [
-      [...this.definitions.keys()], Date.now(), limit, this.store.holderId, process.pid, hostname(), since, this.store.options.leaseMs,
+      [...this.definitions.keys()], Date.now(), limit, this.store.holderId, process.pid, os.hostname(), since, this.store.options.leaseMs,
     ]);
     for (const row of rows) this.execute(row.run_id, row.workflow, row.key, Number(row.epoch), since);
     return rows.length;
