@@ -15,8 +15,24 @@ let ulidFactory: ((seedTime?: number) => string) | undefined;
  * they were made, and the latest run of a key is the one with the greatest id.
  */
 export function newUlid(seedTime?: number): string {
-  ulidFactory ??= (createRequire(import.meta.url)("ulid") as typeof import("ulid")).monotonicFactory();
+  ulidFactory ??= (createRequire(import.meta.url)("ulid") as typeof import("ulid")).monotonicFactory(pooledRandom);
   return ulidFactory(seedTime);
+}
+
+/**
+ * Random fractions in [0, 1) from the platform's cryptographic generator, 256 bytes per call of it. The `ulid`
+ * package's own generator calls `crypto.getRandomValues` once per character (16 calls per id, about 140 µs per
+ * run id on a virtual machine); one byte per character gives the same distribution (5 of its 8 bits are used).
+ */
+const randomPool = new Uint8Array(256);
+let randomPoolNext = randomPool.length;
+
+function pooledRandom(): number {
+  if (randomPoolNext === randomPool.length) {
+    globalThis.crypto.getRandomValues(randomPool);
+    randomPoolNext = 0;
+  }
+  return randomPool[randomPoolNext++]! / 256;
 }
 
 const WORKFLOW_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;

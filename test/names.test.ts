@@ -11,6 +11,17 @@ describe("ids and names", () => {
     for (const id of ids) expect(checkRunId(id)).toBe(id);
   });
 
+  it("gives ids of different milliseconds fresh random parts, spread over the whole alphabet", () => {
+    const start = Date.now();
+    const random = Array.from({ length: 2000 }, (_, i) => newUlid(start + i * 1000).slice(10));
+    expect(new Set(random).size).toBe(random.length);
+    const firstChars = new Map<string, number>();
+    for (const r of random) firstChars.set(r[0]!, (firstChars.get(r[0]!) ?? 0) + 1);
+    // 32 characters, about 62 each: a generator that repeats or skews leaves some far below that.
+    expect(firstChars.size).toBe(32);
+    for (const count of firstChars.values()) expect(count).toBeGreaterThan(20);
+  });
+
   it("refuses names that would collide with generated keys or escape a directory", () => {
     expect(() => checkStepName("store#2")).toThrow(UsageError);
     expect(() => checkStepName("$now")).toThrow(UsageError);

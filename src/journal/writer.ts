@@ -45,6 +45,11 @@ export interface JournalWriterOptions {
 export class JournalWriter {
   private goodBytes: number;
   private syncedBytes: number;
+  /**
+   * Index files: the end of the last line appended with {@link syncSoon} (a line of a run with durability
+   * "process" is written but never fsynced for its own sake). A journal in fsync mode wants all it holds.
+   */
+  private wantedBytes: number;
   private crc: number;
   private failure: PersistenceError | LockLostError | undefined;
   private lastTakeoverCheck = Number.NEGATIVE_INFINITY;
@@ -62,6 +67,7 @@ export class JournalWriter {
   ) {
     this.goodBytes = size;
     this.syncedBytes = size;
+    this.wantedBytes = size;
     this.crc = lastCrc;
   }
 
@@ -227,13 +233,17 @@ export class JournalWriter {
 
   /** In fsync mode, makes what was written durable with the next shared flush, without waiting for it. */
   syncSoon(): void {
+    this.wantedBytes = this.goodBytes;
     if (this.options.durability === "fsync" && !this.failure && !this.closed) scheduleFlush(this);
   }
 
-  /** A promise for the next fdatasync that covers everything written so far. */
+  /**
+   * A promise for the next fdatasync that covers everything written so far (for an index file: everything
+   * appended with {@link syncSoon}).
+   */
   whenSynced(): Promise<void> {
     this.throwIfFailed();
-    if (this.syncedBytes === this.goodBytes) return Promise.resolve();
+    if (this.syncedBytes >= this.bytesToSync()) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
       this.waiters.push({ resolve, reject });
       scheduleFlush(this);
@@ -354,7 +364,7 @@ export class JournalWriter {
   /** Makes everything written durable (in fsync mode) and closes the file. Idempotent. */
   close(): void {
     if (this.closed) return;
-    if (this.options.durability === "fsync" && !this.failure && this.syncedBytes !== this.goodBytes) this.syncNow();
+    if (this.options.durability === "fsync" && !this.failure && this.syncedBytes < this.bytesToSync()) this.syncNow();
     unscheduleFlush(this);
     this.settle();
     this.closed = true;
@@ -363,6 +373,11 @@ export class JournalWriter {
     } catch {
       // already closed by the OS on a failed device; nothing to recover
     }
+  }
+
+  /** How far the file must be fsynced before it counts as durable. */
+  private bytesToSync(): number {
+    return this.options.chained === false ? this.wantedBytes : this.goodBytes;
   }
 
   /** The error that stopped this writer, if any. */

@@ -71,3 +71,26 @@ describe("group commit (durability fsync)", () => {
     expect(syncs).toBeLessThan(runs * (steps + 1) + runs);
   });
 });
+
+describe("durability process", () => {
+  it("runs fsync nothing: neither their journals nor the workflow and key indexes that list them", async () => {
+    const dir = tempStateDir();
+    const wf = workflow("unsynced", async (ctx, n: number) => ctx.step("double", () => n * 2), { dir, durability: "process" });
+    const before = counted.calls;
+    for (let i = 0; i < 5; i++) await wf.run(i);
+    for (let i = 0; i < 5; i++) await wf.run(i, { key: `k${i}` });
+    await Promise.all(Array.from({ length: 5 }, (_, i) => wf.run(i)));
+    expect(counted.calls - before).toBe(0);
+    // The lines were written all the same: the runs are listed and found by key.
+    const again = workflow("unsynced", async () => -1, { dir, durability: "process" });
+    expect(await again.run(3, { key: "k3" })).toBe(6);
+  });
+
+  it("an fsync run appending to the same index still makes its own lines durable", async () => {
+    const dir = tempStateDir();
+    await workflow("mixed", async () => 1, { dir, durability: "process" }).run(undefined);
+    const before = counted.calls;
+    await workflow("mixed", async () => 2, { dir }).run(undefined);
+    expect(counted.calls - before).toBeGreaterThan(0);
+  });
+});

@@ -32,7 +32,8 @@ export class FileDeadLetterQueue implements DeadLetterQueue {
 
   private write(op: Op): void {
     ensureDir(this.layout.root, this.layout.root);
-    this.writers.append(this.layout.dlqFile, op);
+    // Always fsynced, whatever the run's durability: an operator acts on what the queue holds.
+    this.writers.append(this.layout.dlqFile, op, "fsync");
   }
 
   async put(entry: NewDeadLetter, at: number): Promise<DeadLetterEntry> {

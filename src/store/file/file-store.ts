@@ -7,7 +7,7 @@ import { PersistenceError, UsageError, messageOf } from "../../errors.js";
 import type { EncodedValue, JournalRecord, RunHeader } from "../../journal/records.js";
 import { readJournal } from "../../journal/reader.js";
 import { valueCodecPending } from "../../journal/values.js";
-import { JournalWriter } from "../../journal/writer.js";
+import { JournalWriter, type Durability } from "../../journal/writer.js";
 import { clearTakeover, takeoverMarked } from "../../lock/takeover-marker.js";
 import { checkRunId, checkWorkflowName, isRunId } from "../../names.js";
 import type {
@@ -62,7 +62,7 @@ class FileStore implements Store {
   readonly description: string;
   readonly dlq: FileDeadLetterQueue;
   readonly breakers: FileBreakerStore;
-  private readonly indexes = new IndexWriters("fsync");
+  private readonly indexes = new IndexWriters();
   private readonly inboxWatchers: InboxWatchers;
 
   constructor(private readonly options: FileStoreOptions) {
@@ -91,8 +91,8 @@ class FileStore implements Store {
     await opening[2];
     const line: IndexLine = { runId: header.runId, key: header.key, status: "running", at: header.startedAt, startedAt: header.startedAt };
     if (header.parent) line.parentRunId = header.parent.runId;
-    this.index(header.workflow, line);
-    return new FileRunLog(this, header.workflow, header.key, header.runId, writer);
+    this.index(header.workflow, line, options.durability);
+    return new FileRunLog(this, header.workflow, header.key, header.runId, writer, options.durability);
   }
 
   async openRun(runId: string, options: RunLogOptions): Promise<{ run: LoadedRun; log: RunLog }> {
@@ -104,8 +104,8 @@ class FileStore implements Store {
     const fence = takeoverMarked(this.layout.locksDir, lockName);
     const writer = JournalWriter.reopen(run.location, validBytesOf(run), lastCrcOf(run), options, fence);
     if (fence) clearTakeover(this.layout.locksDir, lockName);
-    this.index(workflow, { runId, key, status: "running", at: Date.now() });
-    return { run, log: new FileRunLog(this, workflow, key, runId, writer) };
+    this.index(workflow, { runId, key, status: "running", at: Date.now() }, options.durability);
+    return { run, log: new FileRunLog(this, workflow, key, runId, writer, options.durability) };
   }
 
   async loadRun(runId: string): Promise<LoadedRun> {
@@ -213,10 +213,13 @@ class FileStore implements Store {
     this.inboxWatchers.closeAll();
   }
 
-  /** Appends a state change of a run to its workflow index and its key index. */
-  index(workflow: string, line: IndexLine): void {
-    this.indexes.append(this.layout.workflowIndex(workflow), line);
-    if (!ownKey(line)) this.indexes.append(this.layout.keyIndex(workflow, line.key), line);
+  /**
+   * Appends a state change of a run to its workflow index and its key index, fsynced only when the run's records
+   * are (durability "process" promises survival of a process crash, which write(2) alone gives).
+   */
+  index(workflow: string, line: IndexLine, durability: Durability): void {
+    this.indexes.append(this.layout.workflowIndex(workflow), line, durability);
+    if (!ownKey(line)) this.indexes.append(this.layout.keyIndex(workflow, line.key), line, durability);
   }
 
   private fold(lines: Record<string, unknown>[], workflow: string): RunSummary[] {
@@ -277,6 +280,7 @@ class FileRunLog implements RunLog {
     readonly key: string,
     readonly runId: string,
     private readonly writer: JournalWriter,
+    private readonly durability: Durability,
   ) {}
 
   append(record: JournalRecord): void {
@@ -292,7 +296,7 @@ class FileRunLog implements RunLog {
 
   private indexState(record: JournalRecord): void {
     const status: RunStatus = record.type === "suspend" ? "waiting" : record.type === "end" ? record.status : "running";
-    this.store.index(this.workflow, { runId: this.runId, key: this.key, status, at: record.at });
+    this.store.index(this.workflow, { runId: this.runId, key: this.key, status, at: record.at }, this.durability);
   }
 
   async flush(): Promise<void> {

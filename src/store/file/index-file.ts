@@ -28,22 +28,27 @@ export function readIndexLines(file: string): Record<string, unknown>[] {
   return out;
 }
 
+/** Index writers can fsync; whether a line is fsynced is decided per line (see {@link IndexWriters.append}). */
+const INDEX_OPTIONS = { durability: "fsync" } as const;
+
 /** Open index writers of this process, one per file. */
 export class IndexWriters {
   private readonly writers = new Map<string, JournalWriter>();
   /** Opens in progress (runs started together share one). */
   private readonly opening = new Map<string, Promise<void>>();
-  constructor(private readonly durability: Durability) {}
 
-  /** Appends one line; in fsync mode it becomes durable with the next shared flush. */
-  append(file: string, value: object): void {
+  /**
+   * Appends one line. With durability "fsync" it becomes durable with the next shared flush; with "process"
+   * (a line about a run whose own records are not fsynced) it is only written, like that run's records.
+   */
+  append(file: string, value: object, durability: Durability): void {
     let writer = this.writers.get(file);
     if (writer === undefined || writer.failed) {
-      writer = JournalWriter.openIndex(file, { durability: this.durability });
+      writer = JournalWriter.openIndex(file, INDEX_OPTIONS);
       this.writers.set(file, writer);
     }
     writer.append(JSON.stringify(value));
-    writer.syncSoon();
+    if (durability === "fsync") writer.syncSoon();
   }
 
   /**
@@ -55,7 +60,7 @@ export class IndexWriters {
     if (open !== undefined && !open.failed) return Promise.resolve();
     let opening = this.opening.get(file);
     if (opening === undefined) {
-      opening = JournalWriter.openIndexAsync(file, { durability: this.durability }).then(
+      opening = JournalWriter.openIndexAsync(file, INDEX_OPTIONS).then(
         (writer) => {
           this.opening.delete(file);
           const current = this.writers.get(file);
@@ -73,8 +78,9 @@ export class IndexWriters {
   }
 
   /**
-   * Closes the writer of `file` once what it holds is durable (a run's key index, when the run's log closes), so a
-   * long-lived process does not keep one open file per key it ever ran. A later append opens it again.
+   * Closes the writer of `file` once its lines appended with durability "fsync" are durable (a run's key index,
+   * when the run's log closes), so a long-lived process does not keep one open file per key it ever ran. A later
+   * append opens it again.
    */
   release(file: string): void {
     const writer = this.writers.get(file);
