@@ -1,7 +1,7 @@
 /**
  * `engine.get(runId)`: a run's summary with its input and its result or error decoded from the journal.
  */
-import type { EndRecord } from "../journal/records.js";
+import { lastEnd } from "../journal/records.js";
 import { decodeValue } from "../journal/values.js";
 import { checkRunId } from "../names.js";
 import type { Store } from "../store/store.js";
@@ -26,18 +26,3 @@ export async function readRunDetails(store: Store, runId: string, inMemory: bool
   return details;
 }
 
-/**
- * The end record of a run, if it has one.
- *
- * @example
- * ```ts
- * const end = lastEnd((await store.loadRun(runId)).records);
- * ```
- */
-export function lastEnd(records: readonly { type: string }[]): EndRecord | undefined {
-  for (let i = records.length - 1; i >= 0; i--) {
-    const record = records[i]!;
-    if (record.type === "end") return record as EndRecord;
-  }
-  return undefined;
-}

@@ -6,7 +6,7 @@ import { UsageError } from "../errors.js";
 import { Unserializable, encodeValue } from "../journal/values.js";
 import { checkRunId, checkStepName } from "../names.js";
 import type { RunStatus, RunSummary, Store } from "../store/store.js";
-import { lastEnd } from "./run-details.js";
+import { lastEnd } from "../journal/records.js";
 
 /**
  * Encodes `data` and puts it in the inbox of run `runId`; returns the message id.

@@ -208,3 +208,33 @@ const RECORD_TYPES: ReadonlySet<string> = new Set<RecordType>([
 export function isRecordType(type: unknown): type is RecordType {
   return typeof type === "string" && RECORD_TYPES.has(type);
 }
+
+/**
+ * The run's last `end` record, if it has one.
+ *
+ * @example
+ * ```ts
+ * const end = lastEnd((await store.loadRun(runId)).records);
+ * ```
+ */
+export function lastEnd(records: readonly { type: string }[]): EndRecord | undefined {
+  for (let i = records.length - 1; i >= 0; i--) {
+    const record = records[i]!;
+    if (record.type === "end") return record as EndRecord;
+  }
+  return undefined;
+}
+
+/**
+ * True when the run ended for good (completed, cancelled, or failed with its compensations run): it is never
+ * resumed, and opening it changes nothing.
+ *
+ * @example
+ * ```ts
+ * if (endedForGood(run.records)) console.log("nothing to resume");
+ * ```
+ */
+export function endedForGood(records: readonly { type: string }[]): boolean {
+  const end = lastEnd(records);
+  return end !== undefined && (end.status !== "failed" || end.compensated === true);
+}

@@ -6,7 +6,7 @@ import { os } from "../builtins.js";
 import { LockHeldError, LockLostError, UsageError } from "../errors.js";
 import type { RunEventListener, WaitInfo } from "../events.js";
 import { exitCodeFor } from "../exit-codes.js";
-import type { EncodedValue, EndRecord, EntryPoint, RunHeader } from "../journal/records.js";
+import { endedForGood, lastEnd, type EncodedValue, type EndRecord, type EntryPoint, type RunHeader } from "../journal/records.js";
 import { Unserializable, decodeValue, encodeValue } from "../journal/values.js";
 import { checkKey, checkRunId, newUlid } from "../names.js";
 import type { OnLocked, RunLease, RunLog, Store } from "../store/store.js";
@@ -83,7 +83,8 @@ export async function executeRun(req: ExecuteRequest): Promise<RunOutcome> {
     const lost = new AbortController();
     req.lockLost?.addEventListener("abort", () => lost.abort(req.lockLost!.reason), { once: true });
     const onLost = (error: Error) => lost.abort(error instanceof LockLostError ? error : new LockLostError(`the lock of '${workflow}' key '${lockKey}' was lost: ${error.message}`));
-    const lease = req.lease ?? await req.store.lock(workflow, lockKey, { onLocked: req.onLocked, onLost, ...(req.signal ? { signal: req.signal } : {}) });
+    const lockOptions = { onLocked: req.onLocked, onLost, newName: key === undefined && req.newRunId === undefined, ...(req.signal ? { signal: req.signal } : {}) };
+    const lease = req.lease ?? await req.store.lock(workflow, lockKey, lockOptions);
     if (isLockBusy(lease)) {
       if (req.onLocked === "fail") {
         const owner = lease.owner;
@@ -138,11 +139,9 @@ async function openTarget(req: ExecuteRequest, key: string, lease: RunLease, giv
   }
   if (targetId !== undefined) {
     const { run, log } = await store.openRun(targetId, logOptions);
-    const end = lastEnd(run.records);
-    const final = end !== undefined && (end.status !== "failed" || end.compensated === true);
-    if (final) {
+    if (endedForGood(run.records)) {
       await log.close();
-      if (req.runId !== undefined || req.keyExplicit) return { outcome: endOutcome(run.header, end) };
+      if (req.runId !== undefined || req.keyExplicit) return { outcome: endOutcome(run.header, lastEnd(run.records)!) };
     } else {
       const recordedInput = run.header.input;
       if (req.inputGiven && !sameEncoded(encodeInput(req.input), recordedInput)) {
@@ -208,14 +207,6 @@ function canonical(value: unknown): string {
       ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([x], [y]) => (x < y ? -1 : 1)))
       : v,
   );
-}
-
-function lastEnd(records: readonly { type: string }[]): EndRecord | undefined {
-  for (let i = records.length - 1; i >= 0; i--) {
-    const r = records[i]!;
-    if (r.type === "end") return r as EndRecord;
-  }
-  return undefined;
 }
 
 /** The outcome of a finished run, from its end record. */

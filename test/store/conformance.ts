@@ -204,6 +204,22 @@ export function storeConformance(name: string, makeStore: MakeStore): void {
         expect((await store.getRun(waiting))?.status).toBe("completed");
         expect((await store.latestRun(wf, "k", { unfinished: true }))?.runId).toBe(failed);
       });
+
+      it("keeps the status of a run that ended for good when it is opened again (asked for by id)", async () => {
+        const wf = uniqueWorkflow();
+        const completed = await runWith(wf, "k", [...step("a", 1, 1), end("completed")], T0 + 1);
+        const cancelled = await runWith(wf, "k", [end("cancelled")], T0 + 2);
+        const failed = await runWith(wf, "k", [end("failed")], T0 + 3);
+        for (const runId of [completed, cancelled, failed]) {
+          const { log } = await store.openRun(runId, { durability: "fsync", epoch: 2 });
+          await log.close();
+        }
+        expect((await store.getRun(completed))?.status).toBe("completed");
+        expect((await store.getRun(cancelled))?.status).toBe("cancelled");
+        // A failed run without compensations is resumed when opened: it runs again.
+        expect((await store.getRun(failed))?.status).toBe("running");
+        expect((await store.latestRun(wf, "k", { unfinished: true }))?.runId).toBe(failed);
+      });
     });
 
     describe("locks", () => {

@@ -6,7 +6,7 @@ import { checkRunId } from "../../names.js";
 import type { DeadLetterEntry } from "../../store/store.js";
 import type { Cli, Command } from "../command.js";
 import { formatTime, printable, table } from "../format.js";
-import type { JournalRecord } from "../../journal/records.js";
+import { endedForGood } from "../../journal/records.js";
 import { forkStoredRun } from "../../run/fork.js";
 import { respawnRun } from "../respawn.js";
 import { dirFlag, loadKnownRun } from "../runs.js";
@@ -114,7 +114,7 @@ function show(cli: Cli, e: DeadLetterEntry): number {
 async function redrive(cli: Cli, e: DeadLetterEntry): Promise<number> {
   const run = await loadKnownRun(cli, e.runId);
   let header = run.header;
-  if (isFinal(run.records)) {
+  if (endedForGood(run.records)) {
     // The run went on without this step (ctx.map with continueOnError) and finished: redrive only the step, in a
     // fork that reuses every other recorded result.
     header = await forkStoredRun(cli.store(), run.header.runId, { steps: [e.stepKey] });
@@ -130,11 +130,3 @@ async function redrive(cli: Cli, e: DeadLetterEntry): Promise<number> {
   return code;
 }
 
-/** True when the run ended for good (completed, cancelled, or failed with its compensations run). */
-function isFinal(records: readonly JournalRecord[]): boolean {
-  for (let i = records.length - 1; i >= 0; i--) {
-    const r = records[i]!;
-    if (r.type === "end") return r.status !== "failed" || r.compensated === true;
-  }
-  return false;
-}

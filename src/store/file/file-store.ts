@@ -4,7 +4,7 @@
 import { acquireFileLock } from "../../lock/file-lock.js";
 import { fs, path } from "../../builtins.js";
 import { PersistenceError, UsageError, messageOf } from "../../errors.js";
-import type { EncodedValue, JournalRecord, RunHeader } from "../../journal/records.js";
+import { endedForGood, type EncodedValue, type JournalRecord, type RunHeader } from "../../journal/records.js";
 import { readJournal } from "../../journal/reader.js";
 import { valueCodecPending } from "../../journal/values.js";
 import { JournalWriter, type Durability } from "../../journal/writer.js";
@@ -104,7 +104,8 @@ class FileStore implements Store {
     const fence = takeoverMarked(this.layout.locksDir, lockName);
     const writer = JournalWriter.reopen(run.location, validBytesOf(run), lastCrcOf(run), options, fence);
     if (fence) clearTakeover(this.layout.locksDir, lockName);
-    this.index(workflow, { runId, key, status: "running", at: Date.now() }, options.durability);
+    // A run that ended for good is not resumed: its index lines keep its status.
+    if (!endedForGood(run.records)) this.index(workflow, { runId, key, status: "running", at: Date.now() }, options.durability);
     return { run, log: new FileRunLog(this, workflow, key, runId, writer, options.durability) };
   }
 

@@ -8,7 +8,7 @@ import { randomBytes } from "node:crypto";
 import { ulid } from "ulid";
 import { JournalCorruptError, LockLostError, UsageError } from "../../errors.js";
 import { frameLine } from "../../journal/codec.js";
-import type { EncodedValue, RunHeader } from "../../journal/records.js";
+import { endedForGood, type EncodedValue, type RunHeader } from "../../journal/records.js";
 import { parseJournal } from "../../journal/reader.js";
 import { checkRunId } from "../../names.js";
 import type {
@@ -112,7 +112,7 @@ export class PostgresStore implements Store {
 
   async openRun(runId: string, options: RunLogOptions): Promise<{ run: LoadedRun; log: RunLog }> {
     const { run, lastSeq, status } = await this.readRun(runId);
-    if (status !== "running" && !isFinal(run)) {
+    if (status !== "running" && !endedForGood(run.records)) {
       await this.shared.markRunning.call({ runId, at: Date.now() });
     }
     return { run, log: this.logFor(run.header, options, lastSeq + 1) };
@@ -263,14 +263,6 @@ export class PostgresStore implements Store {
 }
 
 /** True when the run's last end record makes it final (completed, cancelled, or failed and compensated). */
-function isFinal(run: LoadedRun): boolean {
-  for (let i = run.records.length - 1; i >= 0; i--) {
-    const record = run.records[i]!;
-    if (record.type === "end") return record.status !== "failed" || record.compensated === true;
-  }
-  return false;
-}
-
 function toSummary(row: SummaryRow): RunSummary {
   const summary: RunSummary = {
     runId: row.run_id, workflow: row.workflow, key: row.key, status: row.status,
