@@ -123,46 +123,6 @@ export async function acquireFileLock(lockDir: string, name: string, options: Fi
   }
 }
 
-/**
- * Who holds the lock `name` (as its owner record says; the holder may be gone), or undefined when it is free.
- *
- * @example
- * ```ts
- * const owner = readLockOwner(".steplog/locks", "nightly~2024-06-01");
- * if (owner) console.log(`held by pid ${owner.pid} on ${owner.host} since ${new Date(owner.since).toISOString()}`);
- * ```
- */
-export function readLockOwner(lockDir: string, name: string): LockOwner | undefined {
-  const paths = lockPaths(lockDir, name);
-  const held = lockExists(paths) ? readHeldLock(paths) : undefined;
-  return held?.record && toLockOwner(held.record);
-}
-
-/**
- * Removes the lock `name` whoever holds it; true when there was a holder to remove. A live holder notices at
- * its next update and reports the lock lost.
- *
- * @example
- * ```ts
- * if (forceUnlock(".steplog/locks", "nightly~2024-06-01")) console.log("unlocked");
- * ```
- */
-export function forceUnlock(lockDir: string, name: string): boolean {
-  const paths = lockPaths(lockDir, name);
-  if (!lockExists(paths)) return false;
-  let removed = false;
-  try {
-    for (const entry of fs.readdirSync(paths.lock)) {
-      // Entry names are unique to their holder, so this never removes a holder that came in meanwhile.
-      removed = ignoreCodes(() => (fs.unlinkSync(path.join(paths.lock, entry)), true), "ENOENT", "EISDIR") ?? removed;
-    }
-    ignoreCodes(() => fs.rmdirSync(paths.lock), "ENOENT", "ENOTEMPTY", "EEXIST");
-  } catch (error) {
-    throw new PersistenceError(`cannot remove the lock ${paths.lock}: ${messageOf(error)}`, { cause: error });
-  }
-  return removed;
-}
-
 function resolveTiming(options: FileLockOptions): { staleMs: number; updateMs: number } {
   if (options.onLocked !== "skip" && options.onLocked !== "wait" && options.onLocked !== "fail") {
     throw new UsageError(`Expected \`onLocked\` to be "skip", "wait" or "fail", got ${JSON.stringify(options.onLocked)}`);

@@ -1,11 +1,13 @@
 /**
  * The files of the file lock: where a lock lives (`<dir>/<name>.lock`, `<name>.epoch`), reading a held lock and
- * its owner record, and the small fs helpers that refuse symlinks where a directory belongs.
+ * its owner record, who holds a lock and removing it by hand (`steplog unlock`), and the small fs helpers that
+ * refuse symlinks where a directory belongs.
  */
 import { fs, path } from "../builtins.js";
 import type { Stats } from "node:fs";
 import { PersistenceError, UsageError, messageOf } from "../errors.js";
-import { parseOwnerRecord, type OwnerRecord } from "./owner.js";
+import type { LockOwner } from "../store/store.js";
+import { parseOwnerRecord, toLockOwner, type OwnerRecord } from "./owner.js";
 
 /** Owner records inside a held lock are named `owner.<token>.json`. */
 export const OWNER_PREFIX = "owner.";
@@ -54,6 +56,46 @@ export function ensureLockDir(dir: string): void {
     }
   }
   checkDirectory(dir, lstatOrUndefined(dir), "lock directory");
+}
+
+/**
+ * Who holds the lock `name` (as its owner record says; the holder may be gone), or undefined when it is free.
+ *
+ * @example
+ * ```ts
+ * const owner = readLockOwner(".steplog/locks", "nightly~2024-06-01");
+ * if (owner) console.log(`held by pid ${owner.pid} on ${owner.host} since ${new Date(owner.since).toISOString()}`);
+ * ```
+ */
+export function readLockOwner(lockDir: string, name: string): LockOwner | undefined {
+  const paths = lockPaths(lockDir, name);
+  const held = lockExists(paths) ? readHeldLock(paths) : undefined;
+  return held?.record && toLockOwner(held.record);
+}
+
+/**
+ * Removes the lock `name` whoever holds it; true when there was a holder to remove. A live holder notices at
+ * its next update and reports the lock lost.
+ *
+ * @example
+ * ```ts
+ * if (forceUnlock(".steplog/locks", "nightly~2024-06-01")) console.log("unlocked");
+ * ```
+ */
+export function forceUnlock(lockDir: string, name: string): boolean {
+  const paths = lockPaths(lockDir, name);
+  if (!lockExists(paths)) return false;
+  let removed = false;
+  try {
+    for (const entry of fs.readdirSync(paths.lock)) {
+      // Entry names are unique to their holder, so this never removes a holder that came in meanwhile.
+      removed = ignoreCodes(() => (fs.unlinkSync(path.join(paths.lock, entry)), true), "ENOENT", "EISDIR") ?? removed;
+    }
+    ignoreCodes(() => fs.rmdirSync(paths.lock), "ENOENT", "ENOTEMPTY", "EEXIST");
+  } catch (error) {
+    throw new PersistenceError(`cannot remove the lock ${paths.lock}: ${messageOf(error)}`, { cause: error });
+  }
+  return removed;
 }
 
 /** A held lock as read from disk. */

@@ -2,7 +2,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { createFileStore, LockLostError, workflow } from "../../src/index.js";
-import { forceUnlock } from "../../src/lock/file-lock.js";
+import { forceUnlock } from "../../src/lock/lock-files.js";
 import { tempDir, until } from "../waits/harness.js";
 
 describe("a lost lock", () => {

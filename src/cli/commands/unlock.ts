@@ -3,7 +3,7 @@
  */
 import { os, path } from "../../builtins.js";
 import { UsageError } from "../../errors.js";
-import { forceUnlock, readLockOwner } from "../../lock/file-lock.js";
+import { forceUnlock, readLockOwner } from "../../lock/lock-files.js";
 import { checkKey, checkWorkflowName, keyFileName } from "../../names.js";
 import type { LockOwner } from "../../store/store.js";
 import type { Command } from "../command.js";
