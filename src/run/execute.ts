@@ -83,8 +83,7 @@ export async function executeRun(req: ExecuteRequest): Promise<RunOutcome> {
     const lost = new AbortController();
     req.lockLost?.addEventListener("abort", () => lost.abort(req.lockLost!.reason), { once: true });
     const onLost = (error: Error) => lost.abort(error instanceof LockLostError ? error : new LockLostError(`the lock of '${workflow}' key '${lockKey}' was lost: ${error.message}`));
-    const lockOptions = { onLocked: req.onLocked, onLost, newName: key === undefined && req.newRunId === undefined, ...(req.signal ? { signal: req.signal } : {}) };
-    const lease = req.lease ?? await req.store.lock(workflow, lockKey, lockOptions);
+    const lease = req.lease ?? await req.store.lock(workflow, lockKey, { onLocked: req.onLocked, onLost, ...(req.signal ? { signal: req.signal } : {}) });
     if (isLockBusy(lease)) {
       if (req.onLocked === "fail") {
         const owner = lease.owner;

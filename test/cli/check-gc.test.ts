@@ -84,12 +84,7 @@ describe("gc", () => {
     const dir = path.join(tempDir(), "state");
     const wf = workflow("unkeyed", async (ctx) => ctx.step("a", () => 1), { durability: "process" });
     for (let i = 0; i < 3; i++) await wf.run(undefined, { dir });
-    const runIds = fs.readdirSync(path.join(dir, "runs", "unkeyed")).filter((f) => /^[0-9A-Z]{26}\.jsonl$/.test(f)).map((f) => f.slice(0, 26));
-    expect(runIds).toHaveLength(3);
     const epochs = () => fs.readdirSync(path.join(dir, "locks")).filter((f) => f.endsWith(".epoch"));
-    // A new run's first holder writes no epoch file; taking its lock again (as a resume does) writes one.
-    expect(epochs()).toEqual([]);
-    for (const runId of runIds) await wf.run(undefined, { dir, runId });
     expect(epochs()).toHaveLength(3);
     const result = await cli(["gc", "--older-than", "0s", "--dir", dir]);
     expect(result.stdout).toContain("removed 3 runs");

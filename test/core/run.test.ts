@@ -1,8 +1,7 @@
-import * as fs from "node:fs";
 import * as path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { StepFailedError, TerminalError, UsageError, workflow, type WorkflowContext } from "../../src/index.js";
-import { journalFiles, onlyJournal, readRecords } from "../helpers/state-files.js";
+import { journalFiles } from "../helpers/state-files.js";
 import { removeTempDirs, tempDir } from "../helpers/temp-dir.js";
 
 afterEach(removeTempDirs);
@@ -76,24 +75,5 @@ describe("wf.run(input, { key })", () => {
     await wf.run({ day: "x" });
     expect(calls).toEqual(["fetch", "send", "fetch", "send"]);
     expect(journalFiles(dir, "report")).toHaveLength(2);
-  });
-
-  it("takes a new run's lock without an epoch file (epoch 0); resuming the run fences it with a higher epoch", async () => {
-    const dir = path.join(tempDir("run"), "state");
-    const { wf, calls, failNextSend } = counted(dir);
-    failNextSend();
-    await expect(wf.run({ day: "x" })).rejects.toThrow(StepFailedError);
-    const epochFiles = () => fs.readdirSync(path.join(dir, "locks")).filter((f) => f.endsWith(".epoch"));
-    expect(epochFiles()).toEqual([]);
-
-    const journal = onlyJournal(dir, "report");
-    const runId = path.basename(journal, ".jsonl");
-    expect(await wf.run({ day: "x" }, { runId })).toMatchObject({ day: "x", count: 3 });
-    expect(calls).toEqual(["fetch", "send", "send"]);
-    expect(epochFiles()).toEqual([`report@${runId}.epoch`]);
-    const epochs = readRecords(journal).records.map((r) => `${r.type} ${r.epoch}`);
-    expect(epochs[0]).toBe("started 0");
-    expect(epochs.filter((e) => e.endsWith(" 1"))).toContain("end 1");
-    expect(epochs.filter((e) => e.endsWith(" 0"))).toContain("end 0");
   });
 });
