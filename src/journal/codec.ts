@@ -26,7 +26,12 @@ export interface FramedLine {
 /** Frames a record body (a `JSON.stringify`-ed object with at least one field) as a checksummed line. */
 export function frameLine(body: string, previousCrc: number): FramedLine {
   const crc = crc32(body, previousCrc);
-  return { line: `${PREFIX}${hex8(crc)}",${body.slice(1)}\n`, crc };
+  return { line: framedLine(body, crc), crc };
+}
+
+/** The line of a record body whose CRC (`crc32(body, previousCrc)`) is already known: no object per line. */
+export function framedLine(body: string, crc: number): string {
+  return `${PREFIX}${hex8(crc)}",${body.slice(1)}\n`;
 }
 
 const MISSING_CHECKSUM = "the line does not start with a checksum";

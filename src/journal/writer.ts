@@ -9,7 +9,8 @@
 import { fs, path } from "../builtins.js";
 import { LockLostError, PersistenceError, messageOf } from "../errors.js";
 import { randomHex } from "../random-token.js";
-import { frameLine } from "./codec.js";
+import { framedLine } from "./codec.js";
+import { crc32 } from "./crc32.js";
 import { copyPrefix, fsyncDirectory, fsyncDirectoryInBackground, openAppend, openAppendAsync, openError } from "./file-io.js";
 import { scheduleFlush, unscheduleFlush } from "./group-commit.js";
 
@@ -51,6 +52,7 @@ export class JournalWriter {
    */
   private wantedBytes: number;
   private crc: number;
+  private readonly monotonicNow: () => number;
   private failure: PersistenceError | LockLostError | undefined;
   private lastTakeoverCheck = Number.NEGATIVE_INFINITY;
   private waiters: Waiter[] = [];
@@ -65,6 +67,7 @@ export class JournalWriter {
     lastCrc: number,
     private readonly options: JournalWriterOptions,
   ) {
+    this.monotonicNow = options.monotonicNow ?? (() => performance.now());
     this.goodBytes = size;
     this.syncedBytes = size;
     this.wantedBytes = size;
@@ -207,7 +210,8 @@ export class JournalWriter {
   append(body: string): void {
     this.throwIfFailed();
     if (this.options.chained !== false) this.throwIfTakenOver();
-    const { line, crc } = frameLine(body, this.options.chained === false ? 0 : this.crc);
+    const crc = crc32(body, this.options.chained === false ? 0 : this.crc);
+    const line = framedLine(body, crc);
     const bytes = Buffer.byteLength(line);
     let written: number;
     try {
@@ -340,7 +344,7 @@ export class JournalWriter {
    * stall always checks; and whatever is written to the unnamed file before that is never read by anyone.
    */
   private throwIfTakenOver(): void {
-    const now = (this.options.monotonicNow ?? performance.now.bind(performance))();
+    const now = this.monotonicNow();
     if (now - this.lastTakeoverCheck < TAKEOVER_CHECK_MS) return;
     this.lastTakeoverCheck = now;
     let links: number;

@@ -108,18 +108,24 @@ export function backoffDelayMs(policy: RetryPolicy, retry: number, random: Rando
  * const { value, attempts } = await retry((n) => callApi(n), DEFAULT_RETRY, { clock, random, signal, onAttemptFailed });
  * ```
  */
-export async function retry<T>(
+export function retry<T>(
   attempt: (attemptNumber: number) => Promise<T>,
   policy: RetryPolicy,
   env: RetryEnv,
 ): Promise<{ value: T; attempts: number }> {
-  if (env.signal.aborted) throw cancellation(env.signal);
-  // The first attempt runs without p-retry, whose setup costs microseconds a succeeding step should not pay.
+  if (env.signal.aborted) return Promise.reject(cancellation(env.signal));
+  // The first attempt runs without p-retry, whose setup costs microseconds a succeeding step should not pay,
+  // and without an async frame of its own (one promise reaction, not an await and a resolution).
+  let first: Promise<T>;
   try {
-    return { value: await attempt(1), attempts: 1 };
+    first = attempt(1);
   } catch (error) {
-    return retryAfterFirstFailure(attempt, error, policy, env);
+    first = Promise.reject(error);
   }
+  return first.then(
+    (value) => ({ value, attempts: 1 }),
+    (error: unknown) => retryAfterFirstFailure(attempt, error, policy, env),
+  );
 }
 
 async function retryAfterFirstFailure<T>(
