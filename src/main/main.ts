@@ -9,6 +9,7 @@ import { storeError } from "../journal/values.js";
 import { closeBreakers } from "../policies/breaker-registry.js";
 import { createAlertListener, type AlertListener } from "../report/alert-listener.js";
 import { createStderrReporter } from "../report/console-reporter.js";
+import { stderrIsTerminal, writeStderr, writeStdout } from "../report/stdio.js";
 import { executeRun, type RunOutcome } from "../run/execute.js";
 import { selectedDatabaseUrl, storeFromOptions } from "../store/postgres/select-store.js";
 import type { Store } from "../store/store.js";
@@ -40,10 +41,10 @@ async function runScript(definition: WorkflowDefinition, options: MainOptions): 
   }
   const script = process.argv[1] ? path.relative(process.cwd(), process.argv[1]) || process.argv[1] : "<script>";
   if (args.help) {
-    process.stdout.write(scriptHelp(definition.name, script));
+    writeStdout(scriptHelp(definition.name, script));
     return ExitCode.Ok;
   }
-  const style = args.log ?? (process.stderr.isTTY ? "pretty" : "plain");
+  const style = args.log ?? (stderrIsTerminal() ? "pretty" : "plain");
   const listeners: RunEventListener[] = [await createStderrReporter(style)];
   if (definition.userOptions.onEvent) listeners.push(definition.userOptions.onEvent);
   let alerts: AlertListener;
@@ -68,7 +69,7 @@ async function runScript(definition: WorkflowDefinition, options: MainOptions): 
   const onSignal = (name: NodeJS.Signals) => {
     if (signalName !== undefined) process.exit(SIGNAL_EXIT[name] ?? 1); // a second signal: stop now
     signalName = name;
-    process.stderr.write(`[steplog] ${name} received: stopping in-flight steps; the run stays resumable\n`);
+    writeStderr(`[steplog] ${name} received: stopping in-flight steps; the run stays resumable\n`);
     shutdown.abort(new Error(`${name} received`));
   };
   process.on("SIGINT", onSignal);
@@ -79,7 +80,7 @@ async function runScript(definition: WorkflowDefinition, options: MainOptions): 
   const onCrash = (error: unknown) => {
     if (crash !== undefined) return;
     crash = error;
-    process.stderr.write(`[steplog] uncaught error outside any step: ${storeError(error).stack ?? storeError(error).message}
+    writeStderr(`[steplog] uncaught error outside any step: ${storeError(error).stack ?? storeError(error).message}
 `);
     shutdown.abort(error);
   };

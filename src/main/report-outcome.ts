@@ -6,6 +6,7 @@ import { UsageError } from "../errors.js";
 import { ExitCode, exitCodeFor } from "../exit-codes.js";
 import { storeError } from "../journal/values.js";
 import type { RunOutcome } from "../run/execute.js";
+import { writeStderr, writeStdout } from "../report/stdio.js";
 import type { WorkflowDefinition } from "../workflow-definition.js";
 import type { ScriptArgs } from "./args.js";
 import { ENVELOPE_SCHEMA_VERSION, envelopeError, resumeCommand, toPrintable, type Envelope } from "./envelope.js";
@@ -21,7 +22,7 @@ import { ENVELOPE_SCHEMA_VERSION, envelopeError, resumeCommand, toPrintable, typ
 export function reportEarlyError(definition: WorkflowDefinition, error: unknown, json: boolean): number {
   const exitCode = error instanceof UsageError ? ExitCode.Usage : exitCodeFor(error, false);
   const stored = storeError(error);
-  process.stderr.write(`[steplog] ${stored.message}\n`);
+  writeStderr(`[steplog] ${stored.message}\n`);
   if (json) writeEnvelope({ schemaVersion: ENVELOPE_SCHEMA_VERSION, ok: false, status: "failed", exitCode, runId: null, workflow: definition.name, error: envelopeError(stored) });
   return exitCode;
 }
@@ -36,7 +37,7 @@ export function reportEarlyError(definition: WorkflowDefinition, error: unknown,
  */
 export function reportCrash(definition: WorkflowDefinition, runId: string, error: unknown, json: boolean): number {
   const stored = storeError(error);
-  process.stderr.write(`[steplog] run ${runId} stopped; fix the error and rerun the same command to resume it\n`);
+  writeStderr(`[steplog] run ${runId} stopped; fix the error and rerun the same command to resume it\n`);
   if (json) writeEnvelope({ schemaVersion: ENVELOPE_SCHEMA_VERSION, ok: false, status: "failed", exitCode: ExitCode.WorkflowError, runId, workflow: definition.name, error: envelopeError(stored) });
   return ExitCode.WorkflowError;
 }
@@ -58,13 +59,13 @@ export function reportOutcome(
   let envelope: Envelope;
   switch (outcome.status) {
     case "completed":
-      if (outcome.replayed) process.stderr.write(`[steplog] run ${outcome.runId} already completed; printing its recorded result (use --fresh for a new run)\n`);
+      if (outcome.replayed) writeStderr(`[steplog] run ${outcome.runId} already completed; printing its recorded result (use --fresh for a new run)\n`);
       envelope = { ...base, ok: true, status: "completed", exitCode: ExitCode.Ok, result: toPrintable(outcome.result) };
-      if (!args.json && outcome.result !== undefined) process.stdout.write(JSON.stringify(toPrintable(outcome.result), null, 2) + "\n");
+      if (!args.json && outcome.result !== undefined) writeStdout(JSON.stringify(toPrintable(outcome.result), null, 2) + "\n");
       break;
     case "skipped": {
       const owner = outcome.owner;
-      process.stderr.write(`[steplog] ${definition.name} (key ${outcome.key}) is already running${owner ? ` (pid ${owner.pid} on ${owner.host} since ${new Date(owner.since).toISOString()})` : ""}; skipped\n`);
+      writeStderr(`[steplog] ${definition.name} (key ${outcome.key}) is already running${owner ? ` (pid ${owner.pid} on ${owner.host} since ${new Date(owner.since).toISOString()})` : ""}; skipped\n`);
       envelope = { ...base, ok: true, status: "skipped", exitCode: ExitCode.Ok };
       break;
     }
@@ -72,24 +73,24 @@ export function reportOutcome(
       const resume = resumeCommand(outcome.wait, outcome.runId, script, stateDir);
       const until = outcome.wait.until === null ? undefined : new Date(outcome.wait.until).toISOString();
       const what = outcome.wait.kind === "event" ? `event '${outcome.wait.event}'${until ? ` (times out ${until})` : ""}` : `its wake time ${until}`;
-      process.stderr.write(`[steplog] run ${outcome.runId} is waiting for ${what}.\n[steplog] to continue: ${resume}\n`);
+      writeStderr(`[steplog] run ${outcome.runId} is waiting for ${what}.\n[steplog] to continue: ${resume}\n`);
       envelope = { ...base, ok: true, status: "waiting", exitCode: ExitCode.Waiting, wait: { kind: outcome.wait.kind, ...(outcome.wait.event !== undefined ? { event: outcome.wait.event } : {}), ...(until ? { until } : {}), resume } };
       break;
     }
     case "cancelled":
-      process.stderr.write(`[steplog] run ${outcome.runId} was cancelled${outcome.reason ? `: ${outcome.reason}` : ""}\n`);
+      writeStderr(`[steplog] run ${outcome.runId} was cancelled${outcome.reason ? `: ${outcome.reason}` : ""}\n`);
       envelope = { ...base, ok: false, status: "cancelled", exitCode: ExitCode.Cancelled };
       break;
     case "interrupted": {
       const exitCode = signal.exitCode;
-      process.stderr.write(`[steplog] run ${outcome.runId} stopped by ${signal.name}; rerun the same command to resume it\n`);
+      writeStderr(`[steplog] run ${outcome.runId} stopped by ${signal.name}; rerun the same command to resume it\n`);
       envelope = { ...base, ok: false, status: "interrupted", exitCode };
       break;
     }
     case "failed": {
       const stored = storeError(outcome.error);
-      if (outcome.runId === undefined || outcome.exitCode === ExitCode.Usage || outcome.exitCode >= 60) process.stderr.write(`[steplog] ${stored.message}\n`);
-      if (outcome.exitCode === ExitCode.Internal && stored.stack) process.stderr.write(`${stored.stack}\nThis is a bug in steplog; please report it with the lines above.\n`);
+      if (outcome.runId === undefined || outcome.exitCode === ExitCode.Usage || outcome.exitCode >= 60) writeStderr(`[steplog] ${stored.message}\n`);
+      if (outcome.exitCode === ExitCode.Internal && stored.stack) writeStderr(`${stored.stack}\nThis is a bug in steplog; please report it with the lines above.\n`);
       envelope = { ...base, ok: false, status: "failed", exitCode: outcome.exitCode, error: envelopeError(stored) };
       break;
     }
@@ -99,5 +100,5 @@ export function reportOutcome(
 }
 
 function writeEnvelope(envelope: Envelope): void {
-  process.stdout.write(JSON.stringify(envelope) + "\n");
+  writeStdout(JSON.stringify(envelope) + "\n");
 }

@@ -3,6 +3,7 @@
  * (`--log json`), or live lines on a TTY (`--log pretty`). Stdout is reserved for the result.
  */
 import type { RunEvent, RunEventListener } from "../events.js";
+import { stderrIsTerminal, writeStderr } from "./stdio.js";
 
 /** The reporter's output style. */
 export type LogStyle = "pretty" | "plain" | "json";
@@ -10,7 +11,7 @@ export type LogStyle = "pretty" | "plain" | "json";
 /** Writes to stderr synchronously enough that lines are not lost when the process exits. */
 export type LineWriter = (line: string) => void;
 
-const stderrWriter: LineWriter = (line) => process.stderr.write(line + "\n");
+const stderrWriter: LineWriter = (line) => writeStderr(line + "\n");
 
 function ms(n: number): string {
   return n < 1000 ? `${n}ms` : `${(n / 1000).toFixed(n < 10_000 ? 2 : 1)}s`;
@@ -60,11 +61,11 @@ export function plainLine(event: RunEvent): string | undefined {
  *
  * @example
  * ```ts
- * const report = await createStderrReporter(process.stderr.isTTY ? "pretty" : "plain");
+ * const report = await createStderrReporter(stderrIsTerminal() ? "pretty" : "plain");
  * ```
  */
 export async function createStderrReporter(style: LogStyle): Promise<RunEventListener> {
-  if (style === "pretty" && process.stderr.isTTY) return (await import("./tty-reporter.js")).createTtyReporter(process.stderr);
+  if (style === "pretty" && stderrIsTerminal()) return (await import("./tty-reporter.js")).createTtyReporter(process.stderr);
   return createConsoleReporter(style);
 }
 
