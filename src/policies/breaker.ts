@@ -48,8 +48,13 @@ type Opossum = CircuitBreaker<[Attempt], unknown>;
 /** opossum 9 accepts an initial `state`, which @types/opossum (v8) does not declare. */
 type OpossumOptions = CircuitBreaker.Options<[Attempt]> & { state?: { closed: boolean; halfOpen: boolean } };
 
-let opossumModule: Promise<typeof CircuitBreaker> | undefined;
-const loadOpossum = (): Promise<typeof CircuitBreaker> => (opossumModule ??= import("opossum").then((m) => m.default));
+/**
+ * opossum's class, once loaded. Kept here rather than passed to {@link Breaker}'s constructor, so that no
+ * declaration steplog publishes names opossum's types (@types/opossum is not one of steplog's dependencies).
+ */
+let OpossumClass: typeof CircuitBreaker | undefined;
+let opossumModule: Promise<void> | undefined;
+const loadOpossum = (): Promise<void> => (opossumModule ??= import("opossum").then((m) => void (OpossumClass = m.default)));
 
 /**
  * The breakers of a process, by name. Loads a breaker's state from the store on its first use, so a new process
@@ -80,7 +85,7 @@ export class BreakerRegistry {
     if (existing !== undefined) return existing;
     const onSaveError = this.options.onSaveError ?? warnSaveFailed;
     const created = Promise.all([loadOpossum(), this.store.load(policy.name)]).then(
-      ([Opossum, saved]) => new Breaker(Opossum, policy, saved, this.store, this.clock, onSaveError),
+      ([, saved]) => new Breaker(policy, saved, this.store, this.clock, onSaveError),
     );
     this.#breakers.set(policy.name, created);
     created.catch(() => {
@@ -111,15 +116,18 @@ export class Breaker {
   #saving: Promise<void> = Promise.resolve();
   readonly #transitions: BreakerTransition[] = [];
 
-  /** @internal Use {@link BreakerRegistry.get}. */
+  readonly #Opossum: typeof CircuitBreaker;
+
+  /** @internal Use {@link BreakerRegistry.get} (which loads opossum first). */
   constructor(
-    private readonly Opossum: typeof CircuitBreaker,
     private readonly policy: BreakerPolicy,
     saved: BreakerState | undefined,
     private readonly store: BreakerStore,
     private readonly clock: Clock,
     private readonly onSaveError: (name: string, error: unknown) => void,
   ) {
+    if (OpossumClass === undefined) throw new Error("opossum is not loaded: breakers come from BreakerRegistry.get");
+    this.#Opossum = OpossumClass;
     this.#state = saved ?? { state: "closed", openUntil: null, failures: 0, updatedAt: clock.now() };
     this.#opossum = this.#create(this.#state.state === "half-open");
   }
@@ -147,7 +155,7 @@ export class Breaker {
       this.#report(onTransition);
       return (await this.#opossum.fire(attempt)) as T;
     } catch (error) {
-      if (error instanceof Error && this.Opossum.isOurError(error) && (error as { code?: unknown }).code === "EOPENBREAKER") {
+      if (error instanceof Error && this.#Opossum.isOurError(error) && (error as { code?: unknown }).code === "EOPENBREAKER") {
         throw new CircuitOpenError(this.name, undefined);
       }
       throw error;
@@ -190,7 +198,7 @@ export class Breaker {
       errorFilter: (error: unknown) => error instanceof TerminalError || error instanceof StepResultNotSerializableError,
     };
     if (halfOpen) options.state = { closed: false, halfOpen: true };
-    const breaker: Opossum = new this.Opossum((attempt: Attempt) => attempt(), options);
+    const breaker: Opossum = new this.#Opossum((attempt: Attempt) => attempt(), options);
     breaker.on("open", () => {
       this.#transition("open", this.clock.now() + this.policy.resetAfterMs, breaker.stats.failures);
     });
