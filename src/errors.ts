@@ -40,9 +40,16 @@ export class SteplogError extends Error {
     return code !== undefined && (value as { code?: unknown }).code === code;
   }
 }
+Object.defineProperty(SteplogError, "name", { value: "SteplogError", configurable: true });
 
+/**
+ * Names an error class: its instances' `name`, and the class's own `name` (what `err.constructor.name` and
+ * loggers such as pino's error serializer report). The bundler renames a class that refers to itself in its body
+ * (`RunCancelledError.CODE`) to `_RunCancelledError`, so the class's name is set here rather than left to it.
+ */
 function defineCode(cls: { CODE: string; prototype: { name: string } }, name: string): void {
   Object.defineProperty(cls.prototype, "name", { value: name, writable: true, configurable: true });
+  Object.defineProperty(cls, "name", { value: name, configurable: true });
 }
 
 /**

@@ -43,4 +43,14 @@ describe("the built package", () => {
     const out = commonJs(`import(${JSON.stringify(file)}).then((esm) => console.log(require(${JSON.stringify(file)}).SteplogError === esm.SteplogError))`);
     expect(out.trim()).toBe("true");
   });
+
+  it("keeps the names of its classes (the bundler renames a class that refers to itself, as _TerminalError)", async () => {
+    const steplog = (await import(pathToFileURL(path.join(repoRoot, entries.steplog)).href)) as Record<string, unknown>;
+    const classes = Object.entries(steplog).filter(([name, value]) => typeof value === "function" && /^[A-Z]/.test(name));
+    expect(classes.map(([name]) => name)).toContain("TerminalError");
+    for (const [name, cls] of classes) expect((cls as { name: string }).name, name).toBe(name);
+    const error = new (steplog.TerminalError as new (message: string) => Error)("card declined");
+    expect(error.constructor.name).toBe("TerminalError");
+    expect(error.name).toBe("TerminalError");
+  });
 });
