@@ -5,8 +5,7 @@
  * token. Files in the lock directory:
  *
  *   <name>.lock/owner.<token>.json   a held lock; a held lock is never empty, and an empty one is free
- *   <name>.epoch                     the last epoch handed out (17 bytes, rewritten in place); a new run's lock
- *                                    has none until its second holder (see FIRST_EPOCH)
+ *   <name>.epoch                     the last epoch handed out (17 bytes, rewritten in place)
  *   .<name>.<token>.candidate/       a lock being taken, with its owner record already inside
  *
  * Hazard (reclaim): proper-lockfile's own stale reclaim is remove-then-create, so two contenders can both win.
@@ -50,12 +49,6 @@ const MAX_WAIT_MS = 1_000;
 const MAX_IMMEDIATE_RETRIES = 20;
 const EPOCH_MOVED = "STEPLOG_EPOCH_MOVED";
 /**
- * The epoch of the first holder of a lock whose name was made up just now (`newName`: a new run's id). It takes
- * the lock without reading or creating the epoch file (one file fewer per run); every holder that reads the epoch
- * file gets at least 1, so any later holder of the name is above it.
- */
-const FIRST_EPOCH = 0;
-/**
  * How long after the lock is taken proper-lockfile takes it over, in a process that handles SIGINT and SIGTERM
  * itself (as `main()` does, releasing its lock on them): far below the first refresh (`updateMs` >= 1000), and
  * long enough that a script's first steps do not wait for proper-lockfile to load. Elsewhere the take-over happens
@@ -67,11 +60,8 @@ const TAKEOVER_DELAY_MS = 100;
 interface Attempt {
   paths: LockPaths;
   record: OwnerRecord;
-  /**
-   * The epoch file's value when the candidate was prepared (the new epoch is one above it), or undefined for
-   * the first holder of a new name, which leaves the epoch file alone (its epoch is FIRST_EPOCH).
-   */
-  epochBase: number | undefined;
+  /** The epoch file's value when the candidate was prepared; the new epoch is this plus one. */
+  epochBase: number;
   candidate: string;
   ownerName: string;
   /** Key of proper-lockfile's table of held locks: unique per attempt, so releases never mix up holders. */
@@ -104,15 +94,12 @@ export async function acquireFileLock(lockDir: string, name: string, options: Fi
   const timing = resolveTiming(options);
   ensureLockDir(paths.dir);
   // A lock left by a process of this host that is gone (how a crashed run leaves it) is reclaimed before a
-  // candidate is prepared: the first rename then succeeds. A new name has no previous holder.
-  let newName = options.newName === true;
-  if (!newName && lockExists(paths)) reclaimFromGoneOwner(paths);
+  // candidate is prepared: the first rename then succeeds.
+  if (lockExists(paths)) reclaimFromGoneOwner(paths);
   let waitMs = FIRST_WAIT_MS;
   let immediateRetries = 0;
   while (true) {
-    // Only the first try may count as the name's first holder: any later one reads the epoch file.
-    const outcome = await attemptOnce(paths, options, timing, newName);
-    newName = false;
+    const outcome = await attemptOnce(paths, options, timing);
     if ("lease" in outcome) return outcome.lease;
     if ("retry" in outcome && ++immediateRetries <= MAX_IMMEDIATE_RETRIES) continue;
     const owner = "busy" in outcome ? outcome.busy : undefined;
@@ -138,10 +125,8 @@ function resolveTiming(options: FileLockOptions): { staleMs: number; updateMs: n
   return { staleMs, updateMs };
 }
 
-async function attemptOnce(
-  paths: LockPaths, options: FileLockOptions, timing: { staleMs: number; updateMs: number }, newName: boolean,
-): Promise<Outcome> {
-  const attempt = await prepareAttempt(paths, newName);
+async function attemptOnce(paths: LockPaths, options: FileLockOptions, timing: { staleMs: number; updateMs: number }): Promise<Outcome> {
+  const attempt = await prepareAttempt(paths);
   try {
     await claim(attempt);
   } catch (error) {
@@ -219,13 +204,13 @@ let tokenCount = 0;
  * release's unlink and rmdir) run on the thread pool: each may take 0.1 ms or more, and many runs of one process
  * take their locks at once. Within one attempt they run in the same order as before.
  */
-async function prepareAttempt(paths: LockPaths, newName: boolean): Promise<Attempt> {
+async function prepareAttempt(paths: LockPaths): Promise<Attempt> {
   tokenPrefix ??= `${process.pid}-${randomHex(8)}`;
   const token = `${tokenPrefix}-${tokenCount++}`;
-  const epochBase = newName ? undefined : await readEpochAsync(paths.epoch);
+  const epochBase = await readEpochAsync(paths.epoch);
   const attempt: Attempt = {
     paths,
-    record: ownerRecordOfThisProcess(epochBase === undefined ? FIRST_EPOCH : epochBase + 1, Date.now()),
+    record: ownerRecordOfThisProcess(epochBase + 1, Date.now()),
     epochBase,
     candidate: path.join(paths.dir, `.${paths.name}.${token}.candidate`),
     ownerName: `${OWNER_PREFIX}${token}.json`,
@@ -266,7 +251,6 @@ async function claim(attempt: Attempt): Promise<void> {
     throw error;
   }
   attempt.claimed = true;
-  if (attempt.epochBase === undefined) return;
   let advanced = false;
   try {
     advanced = await advanceEpochAsync(paths.epoch, attempt.epochBase, attempt.record.epoch);

@@ -71,6 +71,13 @@ export function writeStdout(text: string): void {
  * ```
  */
 export function stderrIsTerminal(): boolean {
+  return (stderrTerminal ??= isTerminal());
+}
+
+/** Decided once: `main()` asks when it picks the log style, and again when it creates the reporter. */
+let stderrTerminal: boolean | undefined;
+
+function isTerminal(): boolean {
   let stat: { isCharacterDevice(): boolean };
   try {
     stat = fs.fstatSync(STDERR);

@@ -73,11 +73,6 @@ export interface LockOptions {
   onLost?: (error: Error) => void;
   /** With onLocked "wait": give up waiting when this signal aborts. */
   signal?: AbortSignal;
-  /**
-   * The key was made up just now (a new run's id): no other process can hold the lock or wait for it. A store
-   * may take such a lock more cheaply (the file store writes no epoch file for its first holder).
-   */
-  newName?: boolean;
 }
 
 /** A held lock: one per (workflow, key). */

@@ -52,28 +52,6 @@ describe("acquireFileLock", () => {
     expect(fs.readFileSync(path.join(lockDir, "job.epoch"), "utf8")).toBe("0000000000000004\n");
   });
 
-  it("hands the first holder of a new name epoch 0 without an epoch file; every later holder, even one reclaiming it, is above it", async () => {
-    const lockDir = tempLockDir();
-    const first = (await acquireFileLock(lockDir, "run-1", { onLocked: "fail", newName: true })) as RunLease;
-    expect(first.epoch).toBe(0);
-    expect(fs.readdirSync(lockDir)).toEqual(["run-1.lock"]);
-    expect(await acquireFileLock(lockDir, "run-1", { onLocked: "fail" })).toEqual({ busy: true, owner: first.owner });
-
-    // The first holder is gone (its record names a process that started at another time): reclaimed at once.
-    const [ownerFile] = fs.readdirSync(path.join(lockDir, "run-1.lock"));
-    const record = JSON.parse(fs.readFileSync(path.join(lockDir, "run-1.lock", ownerFile!), "utf8"));
-    fs.writeFileSync(path.join(lockDir, "run-1.lock", ownerFile!), JSON.stringify({ ...record, startTime: "1" }));
-    const second = await acquired(lockDir, "run-1");
-    expect(second.epoch).toBe(1);
-    await first.release();
-    expect(readLockOwner(lockDir, "run-1")).toEqual(second.owner);
-    await second.release();
-    const third = await acquired(lockDir, "run-1");
-    expect(third.epoch).toBe(2);
-    await third.release();
-    expect(fs.readFileSync(path.join(lockDir, "run-1.epoch"), "utf8")).toBe("0000000000000002\n");
-  });
-
   it("with skip or fail answers busy at once, naming the holder", async () => {
     const lockDir = tempLockDir();
     const lease = await acquired(lockDir, "job");

@@ -262,7 +262,6 @@ export class PostgresStore implements Store {
   }
 }
 
-/** True when the run's last end record makes it final (completed, cancelled, or failed and compensated). */
 function toSummary(row: SummaryRow): RunSummary {
   const summary: RunSummary = {
     runId: row.run_id, workflow: row.workflow, key: row.key, status: row.status,
